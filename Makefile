@@ -1,0 +1,45 @@
+# SPDX-License-Identifier: GPL-2.0
+# cma-sticky workbench.  `make` builds, boots and demonstrates the patched
+# kernel; `make check` runs every gate and test.  See README.md.
+
+SHELL := /bin/bash
+S := scripts
+
+.PHONY: all run check series base deps fetch assemble clean help
+
+all: run
+
+help:
+	@echo "make            build the lean kernel, boot it in QEMU, print the demo"
+	@echo "make check      gates + debug kernel boot with KUnit and kselftests"
+	@echo "make series     git format-patch --cover-letter of out/linux into out/series/"
+	@echo "make base       build the unpatched base with the same configs"
+	@echo "make clean      remove out/ (keeps the downloaded base package)"
+	@echo "variables: KSRC=/path/to/linux-6.12.y  ACCEL=kvm  JOBS=N  OUT=dir"
+
+deps:
+	@$(S)/deps.sh
+
+fetch: deps
+	@$(S)/fetch.sh
+
+assemble: fetch
+	@$(S)/assemble.sh
+
+run: assemble
+	@$(S)/run.sh
+
+check: fetch
+	@$(S)/check.sh
+
+series: assemble
+	@rm -rf out/series && cd out/linux && \
+	  git format-patch -q --cover-letter -o ../series base..HEAD && \
+	  ls ../series
+
+base: fetch
+	@$(S)/build.sh run base && $(S)/build.sh debug base
+
+clean:
+	@if [ -d out ]; then find out -mindepth 1 -maxdepth 1 ! -name src -exec rm -rf {} +; \
+	  rm -rf out/src/base out/src/base.id out/src/base.tmp; fi

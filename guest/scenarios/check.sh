@@ -1,0 +1,23 @@
+# SPDX-License-Identifier: GPL-2.0
+# Run every test program in /tests as kselftest does: one KTAP line per
+# program, its own TAP output indented below it.
+# Exit codes follow kselftest: 0 pass, 4 skip, anything else fail.
+set -- /tests/*
+[ -e "$1" ] || set --
+echo "CMA-STICKY: KSELFTEST BEGIN"
+echo "KTAP version 1"
+echo "1..$#"
+i=0
+for t in "$@"; do
+	i=$((i + 1))
+	name=${t##*/}
+	echo "# selftest: $name"
+	( cd /tmp && timeout 600 "$t" 2>&1; echo $? > /tmp/rc.$i ) | sed 's/^/    /'
+	trc=$(cat /tmp/rc.$i)
+	case $trc in
+	0) echo "ok $i selftests: mm: $name" ;;
+	4) echo "ok $i selftests: mm: $name # SKIP" ;;
+	*) echo "not ok $i selftests: mm: $name # exit=$trc" ;;
+	esac
+done
+echo "CMA-STICKY: KSELFTEST END"

@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Smoke test of a CMA area driven through debugfs (CONFIG_CMA_DEBUGFS):
+ * allocating N pages must take exactly N pages out of CmaFree in
+ * /proc/meminfo and releasing them must put exactly N back, and the
+ * per-area counters in /sys/kernel/mm/cma/<area>/ must agree.
+ *
+ * Pages released by cma_release() travel through the per-cpu lists, so
+ * CmaFree is read only after a CMA allocation, which drains those lists
+ * (alloc_contig_range() calls drain_all_pages()).  The guest must be
+ * otherwise quiet: nothing else may allocate from the area meanwhile.
+ *
+ * The area is the one named by $CMA_AREA, else the first one in
+ * /sys/kernel/debug/cma/.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../kselftest_harness.h"
+
+#define CMA_DEBUGFS "/sys/kernel/debug/cma"
+#define CMA_SYSFS "/sys/kernel/mm/cma"
+
+/* Value of a "Name:   N kB" line of /proc/meminfo, in kB; -1 if absent. */
+static long meminfo_kb(const char *name)
+{
+	char line[256];
+	size_t len = strlen(name);
+	long val = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, name, len) && line[len] == ':') {
+			val = strtol(line + len + 1, NULL, 10);
+			break;
+		}
+	}
+	fclose(f);
+	return val;
+}
+
+static long read_long(const char *dir, const char *file)
+{
+	char path[PATH_MAX], buf[64];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	return strtol(buf, NULL, 10);
+}
+
+/* Write a page count to alloc/free; returns 0 or -errno. */
+static int write_count(const char *dir, const char *file, long count)
+{
+	char path[PATH_MAX], buf[32];
+	int fd, len, ret = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	len = snprintf(buf, sizeof(buf), "%ld\n", count);
+	if (write(fd, buf, len) != len)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+FIXTURE(cma_area) {
+	char name[NAME_MAX + 1];
+	char dbg[PATH_MAX];
+	char sys[PATH_MAX];
+	long page_kb;
+	long count;
+};
+
+FIXTURE_SETUP(cma_area)
+{
+	const char *want = getenv("CMA_AREA");
+	struct dirent *de;
+	DIR *d;
+
+	self->name[0] = '\0';
+	d = opendir(CMA_DEBUGFS);
+	if (!d)
+		SKIP(return, "no %s (CONFIG_CMA_DEBUGFS, debugfs mounted?)", CMA_DEBUGFS);
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (want && strcmp(want, de->d_name))
+			continue;
+		snprintf(self->name, sizeof(self->name), "%s", de->d_name);
+		break;
+	}
+	closedir(d);
+	if (!self->name[0])
+		SKIP(return, "no CMA area %s", want ? want : "at all");
+
+	snprintf(self->dbg, sizeof(self->dbg), "%s/%s", CMA_DEBUGFS, self->name);
+	snprintf(self->sys, sizeof(self->sys), "%s/%s", CMA_SYSFS, self->name);
+	self->page_kb = sysconf(_SC_PAGESIZE) / 1024;
+	self->count = read_long(self->dbg, "count");
+	ASSERT_GT(self->count, 0);
+	TH_LOG("area %s: %ld pages", self->name, self->count);
+}
+
+FIXTURE_TEARDOWN(cma_area)
+{
+}
+
+/* The area is accounted in CmaTotal. */
+TEST_F(cma_area, total_covers_area)
+{
+	long total = meminfo_kb("CmaTotal");
+
+	ASSERT_GE(total, 0);
+	ASSERT_GE(total, self->count * self->page_kb);
+}
+
+/* Allocation and release move CmaFree by exactly the amount. */
+TEST_F(cma_area, alloc_free_exact)
+{
+	long n = self->count / 4, f0, f1, f2;
+	long ok0, ok1, rel0, rel1;
+
+	ok0 = read_long(self->sys, "alloc_pages_success");
+	rel0 = read_long(self->sys, "release_pages_success");
+	ASSERT_GE(ok0, 0);
+	ASSERT_GE(rel0, 0);
+
+	/* A first page drains the pcp lists, so CmaFree is exact. */
+	ASSERT_EQ(0, write_count(self->dbg, "alloc", 1));
+	f0 = meminfo_kb("CmaFree");
+	ASSERT_GE(f0, n * self->page_kb);
+
+	ASSERT_EQ(0, write_count(self->dbg, "alloc", n));
+	f1 = meminfo_kb("CmaFree");
+	TH_LOG("alloc %ld pages: CmaFree %ld -> %ld kB", n, f0, f1);
+	EXPECT_EQ(n * self->page_kb, f0 - f1);
+
+	ASSERT_EQ(0, write_count(self->dbg, "free", n));
+	/* Another page drains what the release left on the pcp lists. */
+	ASSERT_EQ(0, write_count(self->dbg, "alloc", 1));
+	f2 = meminfo_kb("CmaFree");
+	TH_LOG("free %ld pages, alloc 1: CmaFree %ld -> %ld kB", n, f1, f2);
+	EXPECT_EQ(f0 - self->page_kb, f2);
+
+	ASSERT_EQ(0, write_count(self->dbg, "free", 1));
+	ASSERT_EQ(0, write_count(self->dbg, "free", 1));
+
+	ok1 = read_long(self->sys, "alloc_pages_success");
+	rel1 = read_long(self->sys, "release_pages_success");
+	EXPECT_EQ(n + 2, ok1 - ok0);
+	EXPECT_EQ(n + 2, rel1 - rel0);
+}
+
+/* A request larger than the area fails and changes nothing. */
+TEST_F(cma_area, oversized_alloc_fails_cleanly)
+{
+	long f0, f1;
+
+	ASSERT_EQ(0, write_count(self->dbg, "alloc", 1));
+	f0 = meminfo_kb("CmaFree");
+
+	EXPECT_EQ(-ENOMEM, write_count(self->dbg, "alloc", self->count + 1));
+
+	ASSERT_EQ(0, write_count(self->dbg, "free", 1));
+	ASSERT_EQ(0, write_count(self->dbg, "alloc", 1));
+	f1 = meminfo_kb("CmaFree");
+	ASSERT_EQ(0, write_count(self->dbg, "free", 1));
+	EXPECT_EQ(f0, f1);
+}
+
+/* A request that does not fit beside a live one fails and is counted. */
+TEST_F(cma_area, busy_area_fails_and_counts)
+{
+	long half = self->count / 2 + 1, f0, f1, fail0, fail1;
+
+	ASSERT_EQ(0, write_count(self->dbg, "alloc", 1));
+	f0 = meminfo_kb("CmaFree");
+	ASSERT_EQ(0, write_count(self->dbg, "free", 1));
+	fail0 = read_long(self->sys, "alloc_pages_fail");
+
+	ASSERT_EQ(0, write_count(self->dbg, "alloc", half));
+	EXPECT_EQ(-ENOMEM, write_count(self->dbg, "alloc", half));
+	fail1 = read_long(self->sys, "alloc_pages_fail");
+	ASSERT_EQ(0, write_count(self->dbg, "free", half));
+
+	ASSERT_EQ(0, write_count(self->dbg, "alloc", 1));
+	f1 = meminfo_kb("CmaFree");
+	ASSERT_EQ(0, write_count(self->dbg, "free", 1));
+	EXPECT_EQ(half, fail1 - fail0);
+	EXPECT_EQ(f0, f1);
+}
+
+/* The whole area can be taken and given back. */
+TEST_F(cma_area, whole_area)
+{
+	long f0, f1, f_all;
+
+	/* f0: everything free but the one page held here. */
+	ASSERT_EQ(0, write_count(self->dbg, "alloc", 1));
+	f0 = meminfo_kb("CmaFree");
+	ASSERT_EQ(0, write_count(self->dbg, "free", 1));
+
+	ASSERT_EQ(0, write_count(self->dbg, "alloc", self->count));
+	f_all = meminfo_kb("CmaFree");
+	ASSERT_EQ(0, write_count(self->dbg, "free", self->count));
+	EXPECT_EQ(f0 + self->page_kb - self->count * self->page_kb, f_all);
+
+	ASSERT_EQ(0, write_count(self->dbg, "alloc", 1));
+	f1 = meminfo_kb("CmaFree");
+	ASSERT_EQ(0, write_count(self->dbg, "free", 1));
+	EXPECT_EQ(f0, f1);
+}
+
+TEST_HARNESS_MAIN
