@@ -8,17 +8,17 @@
 . "$(dirname "$0")/lib.sh"
 
 # Project file -> place in the kernel tree.
-#   mm/page_alloc_cma.c   -> mm/page_alloc_cma.c
+#   mm/...                -> mm/... (mm/page_alloc_cma.c and its headers)
 #   Documentation/...     -> Documentation/...
 #   selftests/...         -> tools/testing/selftests/...
 #   coccinelle/...        -> scripts/coccinelle/...
-OVERLAY=(mm/page_alloc_cma.c:mm/page_alloc_cma.c
+OVERLAY=(mm:mm
 	 Documentation:Documentation
 	 selftests:tools/testing/selftests
 	 coccinelle:scripts/coccinelle)
 
 base_id=$(cat "$OUT/src/base.id")
-inputs=$(echo "$base_id $(hash_inputs mm/page_alloc_cma.c Documentation selftests \
+inputs=$(echo "$base_id $(hash_inputs mm Documentation selftests \
 	coccinelle include/linux/mmzone.h.patch patches scripts/assemble.sh)" | sha256sum | cut -c1-40)
 
 if [ -d "$SRC/.git" ] && [ "$(cat "$SRC/.git/cma-inputs" 2>/dev/null)" = "$inputs" ]; then

@@ -32,7 +32,9 @@ mkdir -p "$OUT/logs"
 blog=$OUT/logs/build-$variant-$cfg.log
 rm -f "$bld/.cma-stamp"
 log "build $variant/$cfg: configuring"
-"$TOP/scripts/kconfig.sh" "$src" "$bld" "${frags[@]}"
+skip_re='^$'
+[ "$variant" = base ] && skip_re='^(# )?CONFIG_CMA_STICKY'
+KCONFIG_SKIP_RE=$skip_re "$TOP/scripts/kconfig.sh" "$src" "$bld" "${frags[@]}"
 log "build $variant/$cfg: building bzImage (log: ${blog#$TOP/})"
 start=$(date +%s)
 if ! kmake "$src" "$bld" bzImage >"$blog" 2>&1; then

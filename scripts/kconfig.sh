@@ -3,7 +3,9 @@
 # kconfig.sh SRCDIR BUILDDIR FRAGMENT...
 # Configure BUILDDIR from tinyconfig plus the fragments, then check that
 # every option the fragments ask for survived olddefconfig
-# (KCONFIG_NOVERIFY=1 skips that, for intermediate steps of the series).
+# (KCONFIG_NOVERIFY=1 skips that, for intermediate steps of the series;
+# KCONFIG_SKIP_RE skips the options it matches, e.g. the series' own ones
+# for the base).
 . "$(dirname "$0")/lib.sh"
 src=$1 bld=$2
 shift 2
@@ -31,5 +33,9 @@ while IFS= read -r line; do
 			bad=1
 		fi ;;
 	esac
-done < "$bld/fragments.config"
+done < <(grep -vE "${KCONFIG_SKIP_RE:-^$}" "$bld/fragments.config" |
+	  # a later fragment overrides an earlier one: keep each option's last line
+	  awk '{ k = $0; sub(/^# /, "", k); sub(/[= ].*/, "", k)
+		 if (k ~ /^CONFIG_/) { if (!(k in v)) o[n++] = k; v[k] = $0 } }
+	       END { for (i = 0; i < n; i++) print v[o[i]] }')
 [ $bad = 0 ] || die "kernel config in $bld does not match its fragments ($*)"

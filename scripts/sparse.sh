@@ -11,7 +11,8 @@ mkdir -p "$R"
 frags=("$TOP/configs/common.config" "$TOP/configs/debug.config")
 bbld=$OUT/build/base-debug
 if [ "$(cat "$bbld/.cma-kconfig" 2>/dev/null)" != "$(cat "${frags[@]}" | sha256sum)" ]; then
-	"$TOP/scripts/kconfig.sh" "$BASESRC" "$bbld" "${frags[@]}" &&
+	KCONFIG_SKIP_RE='^(# )?CONFIG_CMA_STICKY' \
+		"$TOP/scripts/kconfig.sh" "$BASESRC" "$bbld" "${frags[@]}" &&
 		cat "${frags[@]}" | sha256sum > "$bbld/.cma-kconfig"
 fi
 norm() { grep -E ': (warning|error):' "$1" | sed -E 's/^([^:]*):[0-9]+:[0-9]+:/\1:/' | sort; }

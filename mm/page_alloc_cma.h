@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * cma-sticky: CMA regions served by the buddy allocator.  Internal to mm/;
+ * drivers use include/linux/cma.h.
+ */
+#ifndef _MM_PAGE_ALLOC_CMA_H
+#define _MM_PAGE_ALLOC_CMA_H
+
+#include <linux/cma.h>
+#include <linux/jump_label.h>
+#include <linux/mmzone.h>
+
+struct cma;
+
+#ifdef CONFIG_CMA_STICKY
+
+/**
+ * struct cma_region - the buddy-managed side of a CMA area
+ * @cma: the CMA area that owns the region
+ * @zone: the one zone the whole range lies in
+ * @base_pfn: first pfn; pageblock aligned
+ * @end_pfn: one past the last pfn; pageblock aligned
+ * @mode: CMA_REGION_EXCLUSIVE (or, later in the series, STICKY)
+ * @free_area: free lists of an exclusive region, one per order; only the
+ *	MIGRATE_MOVABLE_EXCLUSIVE list is used.  Protected by @zone->lock,
+ *	like the zone's own, so that the same buddy code serves both and a
+ *	page can move between them atomically.
+ * @nr_alloc: pages handed out by the region since boot
+ * @nr_freed: pages returned to the region since boot
+ * @nr_bad_release: releases refused: pages the region had not handed out
+ *
+ * The pfn range, the zone and the free lists are per region, so nothing
+ * here spans more than the region itself (no zone-wide bitmaps).
+ */
+struct cma_region {
+	struct cma *cma;
+	struct zone *zone;
+	unsigned long base_pfn;
+	unsigned long end_pfn;
+	enum cma_region_mode mode;
+	struct free_area free_area[NR_PAGE_ORDERS];
+	atomic_long_t nr_alloc;
+	atomic_long_t nr_freed;
+	atomic_long_t nr_bad_release;
+};
+
+/* Set once the first exclusive region is active; never cleared. */
+DECLARE_STATIC_KEY_FALSE(cma_region_exclusive_key);
+
+struct cma_region *cma_region_of_pfn(unsigned long pfn);
+void __cma_region_free_pages(struct page *page, unsigned long pfn,
+			     unsigned int order);
+int __init cma_region_activate(struct cma *cma);
+struct page *cma_region_alloc(struct cma *cma, unsigned long count,
+			      unsigned int align, gfp_t gfp);
+bool cma_region_release(struct cma *cma, const struct page *pages,
+			unsigned long count);
+unsigned long cma_region_nr_free(struct cma_region *region);
+
+/* The buddy primitives, for the region code; zone->lock held. */
+struct page *__rmqueue_free_area(struct zone *zone, struct free_area *area,
+				 unsigned int order, int migratetype);
+void __free_to_free_area(struct page *page, unsigned long pfn,
+			 struct zone *zone, struct free_area *area,
+			 unsigned int order, int migratetype);
+void __del_from_free_area(struct page *page, struct zone *zone,
+			  struct free_area *area, unsigned int order,
+			  int migratetype);
+
+/*
+ * Hot-path screens.  Until an exclusive region exists the static key
+ * keeps them to a patched-out jump; the work is out of line.
+ */
+static inline bool cma_region_exclusive_mt(int migratetype)
+{
+	return static_branch_unlikely(&cma_region_exclusive_key) &&
+	       is_migrate_exclusive(migratetype);
+}
+
+/*
+ * Free path hook: a page of an exclusive pageblock goes back to its
+ * region's free_area, never to a zone list or a pcp list.
+ */
+static inline bool cma_region_free_pages(struct page *page, unsigned long pfn,
+					 unsigned int order)
+{
+	if (static_branch_unlikely(&cma_region_exclusive_key) &&
+	    is_migrate_exclusive(get_pfnblock_flags_mask(page, pfn,
+							 MIGRATETYPE_MASK))) {
+		__cma_region_free_pages(page, pfn, order);
+		return true;
+	}
+	return false;
+}
+
+/*
+ * May a page of the region owning @area merge with its buddy at @buddy_pfn?
+ * Only asked at pageblock order and above: below it a buddy lies in the same
+ * pageblock, hence in the same region.
+ */
+static inline bool cma_region_may_merge(struct free_area *area,
+					unsigned long buddy_pfn)
+{
+	struct cma_region *region = container_of(area, struct cma_region,
+						 free_area[0]);
+
+	return buddy_pfn >= region->base_pfn && buddy_pfn < region->end_pfn;
+}
+
+static inline bool cma_is_exclusive(const struct cma *cma)
+{
+	return cma_region_mode(cma) == CMA_REGION_EXCLUSIVE;
+}
+
+#else /* CONFIG_CMA_STICKY */
+
+static inline bool cma_region_exclusive_mt(int migratetype)
+{
+	return false;
+}
+
+static inline bool cma_region_free_pages(struct page *page, unsigned long pfn,
+					 unsigned int order)
+{
+	return false;
+}
+
+static inline bool cma_region_may_merge(struct free_area *area,
+					unsigned long buddy_pfn)
+{
+	return true;
+}
+
+static inline bool cma_is_exclusive(const struct cma *cma)
+{
+	return false;
+}
+
+static inline int cma_region_activate(struct cma *cma)
+{
+	return -EINVAL;
+}
+
+static inline struct page *cma_region_alloc(struct cma *cma,
+					    unsigned long count,
+					    unsigned int align, gfp_t gfp)
+{
+	return NULL;
+}
+
+static inline bool cma_region_release(struct cma *cma,
+				      const struct page *pages,
+				      unsigned long count)
+{
+	return false;
+}
+#endif /* CONFIG_CMA_STICKY */
+
+#endif /* _MM_PAGE_ALLOC_CMA_H */

@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Exclusive CMA regions (CONFIG_CMA_STICKY) seen from user space: an area
+ * whose /sys/kernel/mm/cma/<area>/mode is "exclusive", driven through its
+ * debugfs alloc/free files.  Its free_pages must move by exactly the pages
+ * allocated and released (the region's pages never pass through per-cpu
+ * lists), the whole region must be allocatable, and the zone's free memory
+ * (MemFree) must not count the region.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../kselftest_harness.h"
+
+#define CMA_DEBUGFS "/sys/kernel/debug/cma"
+#define CMA_SYSFS "/sys/kernel/mm/cma"
+
+static long read_long(const char *dir, const char *file)
+{
+	char path[2 * PATH_MAX], buf[64];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	return strtol(buf, NULL, 10);
+}
+
+static int read_str(const char *dir, const char *file, char *buf, size_t len)
+{
+	char path[2 * PATH_MAX];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+static int write_count(const char *dir, const char *file, long count)
+{
+	char path[2 * PATH_MAX], buf[32];
+	int fd, len, ret = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	len = snprintf(buf, sizeof(buf), "%ld\n", count);
+	if (write(fd, buf, len) != len)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+static long memfree_pages(void)
+{
+	char line[256];
+	long kb = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemFree: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb < 0 ? -1 : kb / (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+FIXTURE(region) {
+	char dbg[PATH_MAX];
+	char sys[PATH_MAX];
+	long count;
+};
+
+FIXTURE_SETUP(region)
+{
+	char mode[32], name[NAME_MAX + 1] = "";
+	struct dirent *de;
+	DIR *d = opendir(CMA_SYSFS);
+
+	if (!d)
+		SKIP(return, "no %s (CONFIG_CMA_SYSFS)", CMA_SYSFS);
+	while ((de = readdir(d))) {
+		char dir[512];
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(dir, sizeof(dir), "%s/%s", CMA_SYSFS, de->d_name);
+		if (!read_str(dir, "mode", mode, sizeof(mode)) &&
+		    !strcmp(mode, "exclusive")) {
+			snprintf(name, sizeof(name), "%s", de->d_name);
+			break;
+		}
+	}
+	closedir(d);
+	if (!name[0])
+		SKIP(return, "no exclusive CMA area (cma_region=<name>:<size>:exclusive)");
+
+	snprintf(self->dbg, sizeof(self->dbg), "%s/%s", CMA_DEBUGFS, name);
+	snprintf(self->sys, sizeof(self->sys), "%s/%s", CMA_SYSFS, name);
+	self->count = read_long(self->dbg, "count");
+	ASSERT_GT(self->count, 0);
+	/* The tests start from an idle region. */
+	ASSERT_EQ(self->count, read_long(self->sys, "free_pages"));
+	TH_LOG("exclusive area %s: %ld pages", name, self->count);
+}
+
+FIXTURE_TEARDOWN(region)
+{
+}
+
+/* free_pages moves by exactly what is allocated and released. */
+TEST_F(region, free_pages_exact)
+{
+	static const long counts[] = { 1, 3, 64, 1000, 4096 };
+	long held = 0;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(counts); i++) {
+		if (held + counts[i] > self->count)
+			break;
+		ASSERT_EQ(0, write_count(self->dbg, "alloc", counts[i]));
+		held += counts[i];
+		EXPECT_EQ(self->count - held, read_long(self->sys, "free_pages"));
+	}
+	while (i--) {
+		ASSERT_EQ(0, write_count(self->dbg, "free", counts[i]));
+		held -= counts[i];
+		EXPECT_EQ(self->count - held, read_long(self->sys, "free_pages"));
+	}
+	EXPECT_EQ(self->count, read_long(self->sys, "free_pages"));
+}
+
+/* The whole region, then nothing more, then all of it back. */
+TEST_F(region, whole_region)
+{
+	long fail0 = read_long(self->sys, "alloc_pages_fail");
+
+	ASSERT_EQ(0, write_count(self->dbg, "alloc", self->count));
+	EXPECT_EQ(0, read_long(self->sys, "free_pages"));
+	EXPECT_EQ(-ENOMEM, write_count(self->dbg, "alloc", 1));
+	EXPECT_EQ(fail0 + 1, read_long(self->sys, "alloc_pages_fail"));
+	ASSERT_EQ(0, write_count(self->dbg, "free", self->count));
+	EXPECT_EQ(self->count, read_long(self->sys, "free_pages"));
+}
+
+/*
+ * MemFree does not count the region: taking half of it moves MemFree by
+ * far less than that (only the noise of other allocations).
+ */
+TEST_F(region, not_in_memfree)
+{
+	long half = self->count / 2, m0, m1;
+
+	m0 = memfree_pages();
+	ASSERT_EQ(0, write_count(self->dbg, "alloc", half));
+	m1 = memfree_pages();
+	ASSERT_EQ(0, write_count(self->dbg, "free", half));
+	TH_LOG("MemFree %ld -> %ld pages while %ld region pages were taken",
+	       m0, m1, half);
+	EXPECT_LT(labs(m0 - m1), half / 8);
+}
+
+TEST_HARNESS_MAIN
