@@ -31,6 +31,9 @@
 #include <linux/log2.h>
 #include <linux/memblock.h>
 #include <linux/mm.h>
+#include <linux/seq_file.h>
+#include <linux/vmstat.h>
+#include <trace/events/cma.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -83,6 +86,60 @@ unsigned long cma_region_nr_free(struct cma_region *region)
 		nr += region->free_area[order].nr_free << order;
 	spin_unlock_irqrestore(&region->zone->lock, flags);
 	return nr;
+}
+
+/**
+ * cma_region_totals() - pages in all regions of a mode, for /proc/meminfo
+ * @mode: the regions to count
+ * @total: where to store their size in pages
+ * @free: where to store their free pages
+ */
+void cma_region_totals(enum cma_region_mode mode, unsigned long *total,
+		       unsigned long *free)
+{
+	unsigned int i;
+
+	*total = *free = 0;
+	for (i = 0; i < cma_area_count; i++) {
+		struct cma_region *region = READ_ONCE(cma_areas[i].region);
+
+		if (!region || region->mode != mode)
+			continue;
+		*total += region->end_pfn - region->base_pfn;
+		*free += cma_region_nr_free(region);
+	}
+}
+
+/* /proc/pagetypeinfo: the regions' free lists, after the zones' own. */
+void cma_region_show_pagetypeinfo(struct seq_file *m, pg_data_t *pgdat)
+{
+	unsigned int i, order;
+	bool header = false;
+
+	for (i = 0; i < cma_area_count; i++) {
+		struct cma_region *region = READ_ONCE(cma_areas[i].region);
+		unsigned long flags, nr[NR_PAGE_ORDERS];
+
+		if (!region || region->zone->zone_pgdat != pgdat)
+			continue;
+		if (!header) {
+			seq_printf(m, "\n%-43s",
+				   "Free pages count per region (exclusive) at order");
+			for (order = 0; order < NR_PAGE_ORDERS; ++order)
+				seq_printf(m, "%6d ", order);
+			seq_putc(m, '\n');
+			header = true;
+		}
+		spin_lock_irqsave(&region->zone->lock, flags);
+		for (order = 0; order < NR_PAGE_ORDERS; order++)
+			nr[order] = region->free_area[order].nr_free;
+		spin_unlock_irqrestore(&region->zone->lock, flags);
+		seq_printf(m, "Node %4d, zone %8s, region %-19s ", pgdat->node_id,
+			   region->zone->name, region->cma->name);
+		for (order = 0; order < NR_PAGE_ORDERS; order++)
+			seq_printf(m, "%6lu ", nr[order]);
+		seq_putc(m, '\n');
+	}
 }
 
 /* Largest naturally aligned order that starts at @pfn and ends by @end. */
@@ -204,13 +261,19 @@ struct page *cma_region_alloc(struct cma *cma, unsigned long count,
 		region_give_back(region, pfn + count, end);
 	spin_unlock_irqrestore(&region->zone->lock, flags);
 
-	if (!pfn)
+	if (!pfn) {
+		count_vm_events(CMA_REGION_ALLOC_FAIL, count);
 		return NULL;
+	}
 
 	spin_lock_irqsave(&cma->lock, flags);
 	bitmap_set(cma->bitmap, pfn - region->base_pfn, count);
 	spin_unlock_irqrestore(&cma->lock, flags);
 	atomic_long_add(count, &region->nr_alloc);
+	count_vm_events(CMA_REGION_ALLOC, count);
+	if (trace_cma_region_alloc_enabled())
+		trace_cma_region_alloc(cma->name, pfn, count, align,
+				       cma_region_nr_free(region));
 
 	page = pfn_to_page(pfn);
 	if (gfp & __GFP_COMP) {
@@ -282,6 +345,8 @@ void __cma_region_free_pages(struct page *page, unsigned long pfn,
 	region_give_back(region, pfn, end);
 	spin_unlock_irqrestore(&region->zone->lock, flags);
 	atomic_long_add(end - pfn, &region->nr_freed);
+	count_vm_events(CMA_REGION_FREE, end - pfn);
+	trace_cma_region_free(region->cma->name, pfn, order);
 }
 
 /*

@@ -11,6 +11,7 @@
 #include <linux/mmzone.h>
 
 struct cma;
+struct seq_file;
 
 #ifdef CONFIG_CMA_STICKY
 
@@ -56,6 +57,7 @@ struct page *cma_region_alloc(struct cma *cma, unsigned long count,
 bool cma_region_release(struct cma *cma, const struct page *pages,
 			unsigned long count);
 unsigned long cma_region_nr_free(struct cma_region *region);
+void cma_region_show_pagetypeinfo(struct seq_file *m, pg_data_t *pgdat);
 
 /* The buddy primitives, for the region code; zone->lock held. */
 struct page *__rmqueue_free_area(struct zone *zone, struct free_area *area,
@@ -113,6 +115,11 @@ static inline bool cma_is_exclusive(const struct cma *cma)
 }
 
 #else /* CONFIG_CMA_STICKY */
+
+static inline void cma_region_show_pagetypeinfo(struct seq_file *m,
+						pg_data_t *pgdat)
+{
+}
 
 static inline bool cma_region_exclusive_mt(int migratetype)
 {

@@ -356,6 +356,31 @@ static void region_test_isolation_refused(struct kunit *test)
 	expect_snapshot(test, region, &snap);
 }
 
+/* /proc/vmstat counts region traffic exactly (nobody else uses "kunit"). */
+static void region_test_vm_events(struct kunit *test)
+{
+	struct cma *cma = kunit_cma(test);
+	unsigned long *before, *after;
+	struct page *page;
+
+	before = kunit_kcalloc(test, NR_VM_EVENT_ITEMS, sizeof(long), GFP_KERNEL);
+	after = kunit_kcalloc(test, NR_VM_EVENT_ITEMS, sizeof(long), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, before);
+	KUNIT_ASSERT_NOT_NULL(test, after);
+
+	all_vm_events(before);
+	page = cma_alloc(cma, 100, 0, false);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_EXPECT_NULL(test, cma_alloc(cma, cma->count, 0, true));
+	KUNIT_EXPECT_TRUE(test, cma_release(cma, page, 100));
+	all_vm_events(after);
+
+	KUNIT_EXPECT_EQ(test, after[CMA_REGION_ALLOC] - before[CMA_REGION_ALLOC], 100UL);
+	KUNIT_EXPECT_EQ(test, after[CMA_REGION_FREE] - before[CMA_REGION_FREE], 100UL);
+	KUNIT_EXPECT_EQ(test, after[CMA_REGION_ALLOC_FAIL] - before[CMA_REGION_ALLOC_FAIL],
+			cma->count);
+}
+
 /* CmaTotal (totalcma_pages) counts the MIGRATE_CMA areas, not the regions. */
 static void region_test_not_in_cma_total(struct kunit *test)
 {
@@ -383,6 +408,7 @@ static struct kunit_case cma_region_test_cases[] = {
 	KUNIT_CASE(region_test_alloc_pages_never),
 	KUNIT_CASE(region_test_isolation_refused),
 	KUNIT_CASE(region_test_not_in_cma_total),
+	KUNIT_CASE(region_test_vm_events),
 	{}
 };
 

@@ -85,13 +85,6 @@ else
 	else fail "kernel-doc" "new warnings:$kd_bad"; fi
 fi
 
-# ---- every patch builds on its own ------------------------------------------
-if [ ${#commits[@]} -gt 1 ]; then
-	"$TOP/scripts/series-build.sh" "$RES"
-else
-	skip "series bisectability" "fewer than two commits"
-fi
-
 # ---- the debug kernel ------------------------------------------------------
 debug_ok=0
 if "$TOP/scripts/build.sh" debug; then
@@ -99,30 +92,6 @@ if "$TOP/scripts/build.sh" debug; then
 	debug_ok=1
 else
 	fail "build: debug kernel" "see out/logs/build-patched-debug.log"
-fi
-
-# ---- sparse: no new warnings on the objects the series touches --------------
-objs=()
-for f in $(git -C "$SRC" diff --name-only --diff-filter=AM base..HEAD -- '*.c'); do
-	[ -f "$OUT/build/debug/${f%.c}.o" ] && objs+=("${f%.c}.o")
-done
-if [ $debug_ok = 0 ]; then
-	skip "sparse" "no debug build"
-elif [ ${#objs[@]} -eq 0 ]; then
-	skip "sparse" "the series changes no compiled C file"
-else
-	"$TOP/scripts/sparse.sh" "${objs[@]}" >> "$RES"
-fi
-
-# ---- CONFIG_CMA_STICKY=n build ---------------------------------------------
-if grep -q '^config CMA_STICKY$' "$SRC/mm/Kconfig" 2>/dev/null; then
-	if "$TOP/scripts/build.sh" nosticky; then
-		pass "build: CONFIG_CMA_STICKY=n"
-	else
-		fail "build: CONFIG_CMA_STICKY=n" "see out/logs/build-patched-nosticky.log"
-	fi
-else
-	skip "build: CONFIG_CMA_STICKY=n" "the series has no CMA_STICKY option yet"
 fi
 
 # ---- boot the debug kernel with every test ----------------------------------
@@ -165,6 +134,38 @@ if [ $debug_ok = 1 ]; then
 	fi
 else
 	skip "boot" "no debug kernel"
+fi
+
+# The slower gates after the tests, so that a broken kernel shows first.
+# ---- every patch builds on its own ------------------------------------------
+if [ ${#commits[@]} -gt 1 ]; then
+	"$TOP/scripts/series-build.sh" "$RES"
+else
+	skip "series bisectability" "fewer than two commits"
+fi
+
+# ---- sparse: no new warnings on the objects the series touches --------------
+objs=()
+for f in $(git -C "$SRC" diff --name-only --diff-filter=AM base..HEAD -- '*.c'); do
+	[ -f "$OUT/build/debug/${f%.c}.o" ] && objs+=("${f%.c}.o")
+done
+if [ $debug_ok = 0 ]; then
+	skip "sparse" "no debug build"
+elif [ ${#objs[@]} -eq 0 ]; then
+	skip "sparse" "the series changes no compiled C file"
+else
+	"$TOP/scripts/sparse.sh" "${objs[@]}" >> "$RES"
+fi
+
+# ---- CONFIG_CMA_STICKY=n build ---------------------------------------------
+if grep -q '^config CMA_STICKY$' "$SRC/mm/Kconfig" 2>/dev/null; then
+	if "$TOP/scripts/build.sh" nosticky; then
+		pass "build: CONFIG_CMA_STICKY=n"
+	else
+		fail "build: CONFIG_CMA_STICKY=n" "see out/logs/build-patched-nosticky.log"
+	fi
+else
+	skip "build: CONFIG_CMA_STICKY=n" "the series has no CMA_STICKY option yet"
 fi
 
 summary

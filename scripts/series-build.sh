@@ -18,6 +18,14 @@ for c in "${commits[@]}"; do
 		printf 'PASS\tbuilds on its own: %s\tbuilt before\n' "$l" >> "$res"
 		continue
 	fi
+	# A step that only adds files no Makefile or Kconfig names yet builds
+	# the very objects its parent does; the first such step's parent is
+	# the pristine base.
+	if [ -z "$(git -C "$SRC" diff-tree --no-commit-id --name-only -r --diff-filter=MDRT "$c")" ] &&
+	   ! git -C "$SRC" diff-tree --no-commit-id --name-only -r "$c" | grep -qE '(^|/)(Makefile|Kbuild|Kconfig[^/]*)$'; then
+		printf 'PASS\tbuilds on its own: %s\tonly adds files nothing builds yet\n' "$l" >> "$res"
+		continue
+	fi
 	if [ ! -d "$wt" ]; then
 		git -C "$SRC" worktree prune
 		git -C "$SRC" worktree add -q --detach "$wt" "$c"

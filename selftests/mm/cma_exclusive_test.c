@@ -74,16 +74,18 @@ static int write_count(const char *dir, const char *file, long count)
 	return ret;
 }
 
-static long memfree_pages(void)
+/* A /proc/meminfo line in pages; -1 if absent. */
+static long meminfo_pages(const char *name)
 {
-	char line[256];
+	char line[256], fmt[64];
 	long kb = -1;
 	FILE *f = fopen("/proc/meminfo", "r");
 
 	if (!f)
 		return -1;
+	snprintf(fmt, sizeof(fmt), "%s: %%ld kB", name);
 	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "MemFree: %ld kB", &kb) == 1)
+		if (sscanf(line, fmt, &kb) == 1)
 			break;
 	fclose(f);
 	return kb < 0 ? -1 : kb / (sysconf(_SC_PAGESIZE) / 1024);
@@ -175,13 +177,28 @@ TEST_F(region, not_in_memfree)
 {
 	long half = self->count / 2, m0, m1;
 
-	m0 = memfree_pages();
+	m0 = meminfo_pages("MemFree");
 	ASSERT_EQ(0, write_count(self->dbg, "alloc", half));
-	m1 = memfree_pages();
+	m1 = meminfo_pages("MemFree");
 	ASSERT_EQ(0, write_count(self->dbg, "free", half));
 	TH_LOG("MemFree %ld -> %ld pages while %ld region pages were taken",
 	       m0, m1, half);
 	EXPECT_LT(labs(m0 - m1), half / 8);
+}
+
+/* /proc/meminfo has the exclusive regions' own lines, exact. */
+TEST_F(region, meminfo_exclusive)
+{
+	long total = meminfo_pages("CmaExclusiveTotal");
+	long free0 = meminfo_pages("CmaExclusiveFree");
+
+	ASSERT_GE(total, self->count);
+	ASSERT_GE(free0, self->count);
+	ASSERT_EQ(0, write_count(self->dbg, "alloc", 1000));
+	EXPECT_EQ(free0 - 1000, meminfo_pages("CmaExclusiveFree"));
+	ASSERT_EQ(0, write_count(self->dbg, "free", 1000));
+	EXPECT_EQ(free0, meminfo_pages("CmaExclusiveFree"));
+	EXPECT_EQ(total, meminfo_pages("CmaExclusiveTotal"));
 }
 
 TEST_HARNESS_MAIN
