@@ -4,4 +4,6 @@
 # "reserved" (cma=) is a MIGRATE_CMA area; cma_region= adds exclusive ones
 # ("kunit" is the one the KUnit suite needs).
 RUN_CMDLINE="cma=64M cma_region=camera:64M:exclusive"
-CHECK_CMDLINE="cma=64M cma_region=kunit:32M:exclusive"
+# The malformed entries after "kunit" must be refused with a message
+# and leave no area (cma_exclusive_test checks).
+CHECK_CMDLINE="cma=64M cma_region=kunit:32M:exclusive,bad:12Q:exclusive,odd:8M:sticky,noname"

@@ -206,6 +206,7 @@ static void region_prep_pages(unsigned long pfn, unsigned long end, gfp_t gfp)
 		struct page *page = pfn_to_page(pfn);
 
 		post_alloc_hook(page, order, gfp);
+		set_page_refcounted(page);
 		if (order)
 			split_page(page, order);
 		pfn += 1UL << order;
@@ -278,6 +279,7 @@ struct page *cma_region_alloc(struct cma *cma, unsigned long count,
 	page = pfn_to_page(pfn);
 	if (gfp & __GFP_COMP) {
 		post_alloc_hook(page, order, gfp);
+		set_page_refcounted(page);
 		prep_compound_page(page, order);
 	} else {
 		region_prep_pages(pfn, pfn + count, gfp & ~__GFP_COMP);

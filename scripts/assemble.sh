@@ -43,6 +43,13 @@ if [ ! -d "$SRC/.git" ] || [ "$(cat "$SRC/.git/cma-base-id" 2>/dev/null)" != "$b
 else
 	cd "$SRC"
 	git am --abort >/dev/null 2>&1 || true
+	# Remember the series' files and their times: those that come out
+	# of the re-assembly unchanged get their old times back, so that
+	# kbuild rebuilds only what really changed.
+	old=$(git rev-parse HEAD)
+	git diff --name-only base "$old" | while IFS= read -r f; do
+		[ -f "$f" ] && printf '%s\t%s\n' "$(stat -c %Y "$f")" "$f"
+	done > .git/cma-mtimes
 	git checkout -q -f -B series base
 	git clean -q -fdx
 fi
@@ -108,6 +115,12 @@ while read -r p _; do
 	apply_mail "$TOP/patches/$p" "patches/$p"
 done < "$TOP/patches/series"
 
+if [ -n "${old:-}" ]; then
+	changed=$(git diff --name-only "$old" HEAD)
+	while IFS=$'\t' read -r t f; do
+		[ -f "$f" ] && ! grep -qxF "$f" <<< "$changed" && touch -d "@$t" "$f"
+	done < .git/cma-mtimes
+fi
 echo "$inputs" > .git/cma-inputs
 log "assemble: out/linux = base + $(git rev-list --count base..HEAD) commits"
 git log --oneline base..HEAD | sed 's/^/    /' >&2

@@ -15,21 +15,42 @@ if [ "$(cat "$bbld/.cma-kconfig" 2>/dev/null)" != "$(cat "${frags[@]}" | sha256s
 		"$TOP/scripts/kconfig.sh" "$BASESRC" "$bbld" "${frags[@]}" &&
 		cat "${frags[@]}" | sha256sum > "$bbld/.cma-kconfig"
 fi
-norm() { grep -E ': (warning|error):' "$1" | sed -E 's/^([^:]*):[0-9]+:[0-9]+:/\1:/' | sort; }
+
+# One kbuild run per tree for all objects (each run walks the whole tree).
+base_objs=()
 for o in "$@"; do
-	key=${o//\//_}
-	kmake "$SRC" "$OUT/build/debug" C=2 CHECK=sparse "$o" > "$R/$key.patched" 2>&1
-	if [ -f "$BASESRC/${o%.o}.c" ]; then
-		kmake "$BASESRC" "$bbld" C=2 CHECK=sparse "$o" > "$R/$key.base" 2>&1
-	else
-		: > "$R/$key.base"
-	fi
-	new=$(comm -23 <(norm "$R/$key.patched" | uniq -c | awk '{$1=$1};1') \
-		<(norm "$R/$key.base" | uniq -c | awk '{$1=$1};1'))
+	[ -f "$BASESRC/${o%.o}.c" ] && base_objs+=("$o")
+done
+kmake "$SRC" "$OUT/build/debug" C=2 CHECK=sparse "$@" > "$R/patched.log" 2>&1
+if [ ${#base_objs[@]} -gt 0 ]; then
+	kmake "$BASESRC" "$bbld" C=2 CHECK=sparse "${base_objs[@]}" > "$R/base.log" 2>&1
+else
+	: > "$R/base.log"
+fi
+
+# warnings of one source file, without line and column numbers
+norm() { grep -E "^([^ ]*/)?$2:[0-9]+:[0-9]+: (warning|error):" "$1" |
+	sed -E 's/^([^:]*):[0-9]+:[0-9]+:/\1:/; s|^.*/('"$2"'):|\1:|' | sort; }
+for o in "$@"; do
+	src=${o%.o}.c
+	new=$(comm -23 <(norm "$R/patched.log" "$src" | uniq -c | awk '{$1=$1};1') \
+		<(norm "$R/base.log" "$src" | uniq -c | awk '{$1=$1};1'))
 	if [ -z "$new" ]; then
-		printf 'PASS\tsparse: %s\t%s warnings, as in the base\n' "$o" "$(norm "$R/$key.patched" | wc -l)"
+		printf 'PASS\tsparse: %s\t%s warnings, none new\n' "$o" "$(norm "$R/patched.log" "$src" | wc -l)"
 	else
-		printf 'FAIL\tsparse: %s\tnew warnings (see out/check/sparse/%s.patched)\n' "$o" "$key"
+		printf 'FAIL\tsparse: %s\tnew warnings (see out/check/sparse/patched.log)\n' "$o"
 		echo "$new" | sed 's/^/    /' >&2
 	fi
 done
+
+# Warnings located in headers, over all the objects at once (distinct
+# warnings: the patched side checks more objects, e.g. the new file).
+hdr() { grep -E '^[^ ]*\.h:[0-9]+:[0-9]+: (warning|error):' "$1" |
+	sed -E 's/^([^:]*):[0-9]+:[0-9]+:/\1:/; s|^/[^ ]*/(include/)|\1|' | sort -u; }
+new=$(comm -23 <(hdr "$R/patched.log") <(hdr "$R/base.log"))
+if [ -z "$new" ]; then
+	printf 'PASS\tsparse: headers\tno new warning in a header\n'
+else
+	printf 'FAIL\tsparse: headers\tnew warnings (see out/check/sparse/patched.log)\n'
+	echo "$new" | sed 's/^/    /' >&2
+fi

@@ -133,101 +133,95 @@ TEST_F(cma_area, total_covers_area)
 	ASSERT_GE(total, self->count * self->page_kb);
 }
 
-/* Allocation and release move CmaFree by exactly the amount. */
+/*
+ * Allocation and release move CmaFree by exactly the amount.  Movable
+ * allocations may borrow the area's free pages meanwhile (a process
+ * exiting, a page cache page), so a sequence that sees such a change is
+ * tried again, up to three times; broken accounting fails all three.
+ */
 TEST_F(cma_area, alloc_free_exact)
 {
-	long n = self->count / 4, f0, f1, f2;
+	long n = self->count / 4, f0 = 0, f1 = 0, f2 = 0;
 	long ok0, ok1, rel0, rel1;
+	int attempt;
 
 	ok0 = read_long(self->sys, "alloc_pages_success");
 	rel0 = read_long(self->sys, "release_pages_success");
 	ASSERT_GE(ok0, 0);
 	ASSERT_GE(rel0, 0);
 
-	/* A first page drains the pcp lists, so CmaFree is exact. */
-	ASSERT_EQ(0, write_count(self->dbg, "alloc", 1));
-	f0 = meminfo_kb("CmaFree");
-	ASSERT_GE(f0, n * self->page_kb);
+	for (attempt = 0; attempt < 3; attempt++) {
+		/* A first page drains the pcp lists, so CmaFree is exact. */
+		ASSERT_EQ(0, write_count(self->dbg, "alloc", 1));
+		f0 = meminfo_kb("CmaFree");
+		ASSERT_GE(f0, n * self->page_kb);
 
-	ASSERT_EQ(0, write_count(self->dbg, "alloc", n));
-	f1 = meminfo_kb("CmaFree");
-	TH_LOG("alloc %ld pages: CmaFree %ld -> %ld kB", n, f0, f1);
+		ASSERT_EQ(0, write_count(self->dbg, "alloc", n));
+		f1 = meminfo_kb("CmaFree");
+
+		ASSERT_EQ(0, write_count(self->dbg, "free", n));
+		/* Another page drains what the release left on the pcp lists. */
+		ASSERT_EQ(0, write_count(self->dbg, "alloc", 1));
+		f2 = meminfo_kb("CmaFree");
+
+		ASSERT_EQ(0, write_count(self->dbg, "free", 1));
+		ASSERT_EQ(0, write_count(self->dbg, "free", 1));
+		TH_LOG("attempt %d: alloc %ld pages: CmaFree %ld -> %ld kB; free, alloc 1: %ld kB",
+		       attempt, n, f0, f1, f2);
+		if (f0 - f1 == n * self->page_kb && f2 == f0 - self->page_kb)
+			break;
+	}
 	EXPECT_EQ(n * self->page_kb, f0 - f1);
-
-	ASSERT_EQ(0, write_count(self->dbg, "free", n));
-	/* Another page drains what the release left on the pcp lists. */
-	ASSERT_EQ(0, write_count(self->dbg, "alloc", 1));
-	f2 = meminfo_kb("CmaFree");
-	TH_LOG("free %ld pages, alloc 1: CmaFree %ld -> %ld kB", n, f1, f2);
 	EXPECT_EQ(f0 - self->page_kb, f2);
-
-	ASSERT_EQ(0, write_count(self->dbg, "free", 1));
-	ASSERT_EQ(0, write_count(self->dbg, "free", 1));
 
 	ok1 = read_long(self->sys, "alloc_pages_success");
 	rel1 = read_long(self->sys, "release_pages_success");
-	EXPECT_EQ(n + 2, ok1 - ok0);
-	EXPECT_EQ(n + 2, rel1 - rel0);
+	EXPECT_EQ((n + 2) * (attempt + (attempt < 3)), ok1 - ok0);
+	EXPECT_EQ((n + 2) * (attempt + (attempt < 3)), rel1 - rel0);
 }
 
 /* A request larger than the area fails and changes nothing. */
 TEST_F(cma_area, oversized_alloc_fails_cleanly)
 {
-	long f0, f1;
+	long used0 = read_long(self->dbg, "used");
 
-	ASSERT_EQ(0, write_count(self->dbg, "alloc", 1));
-	f0 = meminfo_kb("CmaFree");
-
+	ASSERT_GE(used0, 0);
 	EXPECT_EQ(-ENOMEM, write_count(self->dbg, "alloc", self->count + 1));
-
-	ASSERT_EQ(0, write_count(self->dbg, "free", 1));
-	ASSERT_EQ(0, write_count(self->dbg, "alloc", 1));
-	f1 = meminfo_kb("CmaFree");
-	ASSERT_EQ(0, write_count(self->dbg, "free", 1));
-	EXPECT_EQ(f0, f1);
+	EXPECT_EQ(used0, read_long(self->dbg, "used"));
 }
 
 /* A request that does not fit beside a live one fails and is counted. */
 TEST_F(cma_area, busy_area_fails_and_counts)
 {
-	long half = self->count / 2 + 1, f0, f1, fail0, fail1;
+	long half = self->count / 2 + 1, used0, fail0, fail1;
 
-	ASSERT_EQ(0, write_count(self->dbg, "alloc", 1));
-	f0 = meminfo_kb("CmaFree");
-	ASSERT_EQ(0, write_count(self->dbg, "free", 1));
+	used0 = read_long(self->dbg, "used");
 	fail0 = read_long(self->sys, "alloc_pages_fail");
 
 	ASSERT_EQ(0, write_count(self->dbg, "alloc", half));
+	EXPECT_EQ(used0 + half, read_long(self->dbg, "used"));
 	EXPECT_EQ(-ENOMEM, write_count(self->dbg, "alloc", half));
+	EXPECT_EQ(used0 + half, read_long(self->dbg, "used"));
 	fail1 = read_long(self->sys, "alloc_pages_fail");
 	ASSERT_EQ(0, write_count(self->dbg, "free", half));
 
-	ASSERT_EQ(0, write_count(self->dbg, "alloc", 1));
-	f1 = meminfo_kb("CmaFree");
-	ASSERT_EQ(0, write_count(self->dbg, "free", 1));
 	EXPECT_EQ(half, fail1 - fail0);
-	EXPECT_EQ(f0, f1);
+	EXPECT_EQ(used0, read_long(self->dbg, "used"));
 }
 
-/* The whole area can be taken and given back. */
+/* The whole area can be taken, leaves CmaFree, and is given back. */
 TEST_F(cma_area, whole_area)
 {
-	long f0, f1, f_all;
+	long used0 = read_long(self->dbg, "used"), f_all;
 
-	/* f0: everything free but the one page held here. */
-	ASSERT_EQ(0, write_count(self->dbg, "alloc", 1));
-	f0 = meminfo_kb("CmaFree");
-	ASSERT_EQ(0, write_count(self->dbg, "free", 1));
-
+	ASSERT_EQ(0, used0);
 	ASSERT_EQ(0, write_count(self->dbg, "alloc", self->count));
+	EXPECT_EQ(self->count, read_long(self->dbg, "used"));
 	f_all = meminfo_kb("CmaFree");
 	ASSERT_EQ(0, write_count(self->dbg, "free", self->count));
-	EXPECT_EQ(f0 + self->page_kb - self->count * self->page_kb, f_all);
-
-	ASSERT_EQ(0, write_count(self->dbg, "alloc", 1));
-	f1 = meminfo_kb("CmaFree");
-	ASSERT_EQ(0, write_count(self->dbg, "free", 1));
-	EXPECT_EQ(f0, f1);
+	/* Nothing of this area is free while it is all allocated. */
+	EXPECT_LE(f_all, meminfo_kb("CmaTotal") - self->count * self->page_kb);
+	EXPECT_EQ(0, read_long(self->dbg, "used"));
 }
 
 TEST_HARNESS_MAIN

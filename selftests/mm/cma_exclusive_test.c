@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -199,6 +200,55 @@ TEST_F(region, meminfo_exclusive)
 	ASSERT_EQ(0, write_count(self->dbg, "free", 1000));
 	EXPECT_EQ(free0, meminfo_pages("CmaExclusiveFree"));
 	EXPECT_EQ(total, meminfo_pages("CmaExclusiveTotal"));
+}
+
+/*
+ * Every well-formed exclusive entry of cma_region= on the command line is
+ * an exclusive area; every malformed one (bad size, unknown mode, missing
+ * fields) was refused at boot and left no area behind.
+ */
+TEST(boot_entries)
+{
+	char cmdline[4096], *p, *list, *spec, *save = NULL;
+	int fd = open("/proc/cmdline", O_RDONLY), checked = 0;
+	ssize_t n;
+
+	ASSERT_GE(fd, 0);
+	n = read(fd, cmdline, sizeof(cmdline) - 1);
+	close(fd);
+	ASSERT_GT(n, 0);
+	cmdline[n] = '\0';
+	p = strstr(cmdline, "cma_region=");
+	if (!p)
+		SKIP(return, "no cma_region= on the command line");
+	list = p + strlen("cma_region=");
+	list[strcspn(list, "\n ")] = '\0';
+
+	for (spec = strtok_r(list, ",", &save); spec;
+	     spec = strtok_r(NULL, ",", &save)) {
+		char name[128] = "", size[64] = "", mode[64] = "", dir[512];
+		char got[32];
+		bool valid;
+		char *end;
+		int fields;
+
+		fields = sscanf(spec, "%127[^:]:%63[^:]:%63s", name, size, mode);
+		strtoull(size, &end, 0);
+		valid = fields == 3 && end != size &&
+			strchr("KMGkmg", *end) && !end[1] &&
+			!strcmp(mode, "exclusive");
+		snprintf(dir, sizeof(dir), "%s/%s", CMA_SYSFS, name);
+		if (valid) {
+			EXPECT_EQ(0, read_str(dir, "mode", got, sizeof(got)));
+			EXPECT_STREQ("exclusive", got);
+		} else {
+			EXPECT_EQ(-ENOENT, read_str(dir, "mode", got, sizeof(got)));
+		}
+		TH_LOG("cma_region entry '%s': %s", spec,
+		       valid ? "exclusive area" : "refused");
+		checked++;
+	}
+	EXPECT_GT(checked, 0);
 }
 
 TEST_HARNESS_MAIN
