@@ -23,64 +23,7 @@
 #include <unistd.h>
 
 #include "../kselftest_harness.h"
-
-#define CMA_DEBUGFS "/sys/kernel/debug/cma"
-#define CMA_SYSFS "/sys/kernel/mm/cma"
-
-/* Value of a "Name:   N kB" line of /proc/meminfo, in kB; -1 if absent. */
-static long meminfo_kb(const char *name)
-{
-	char line[256];
-	size_t len = strlen(name);
-	long val = -1;
-	FILE *f = fopen("/proc/meminfo", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, name, len) && line[len] == ':') {
-			val = strtol(line + len + 1, NULL, 10);
-			break;
-		}
-	}
-	fclose(f);
-	return val;
-}
-
-static long read_long(const char *dir, const char *file)
-{
-	char path[PATH_MAX], buf[64];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	return strtol(buf, NULL, 10);
-}
-
-/* Write a page count to alloc/free; returns 0 or -errno. */
-static int write_count(const char *dir, const char *file, long count)
-{
-	char path[PATH_MAX], buf[32];
-	int fd, len, ret = 0;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	len = snprintf(buf, sizeof(buf), "%ld\n", count);
-	if (write(fd, buf, len) != len)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
+#include "cma_util.h"
 
 FIXTURE(cma_area) {
 	char name[NAME_MAX + 1];

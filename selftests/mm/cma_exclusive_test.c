@@ -18,77 +18,13 @@
 #include <unistd.h>
 
 #include "../kselftest_harness.h"
-
-#define CMA_DEBUGFS "/sys/kernel/debug/cma"
-#define CMA_SYSFS "/sys/kernel/mm/cma"
-
-static long read_long(const char *dir, const char *file)
-{
-	char path[2 * PATH_MAX], buf[64];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	return strtol(buf, NULL, 10);
-}
-
-static int read_str(const char *dir, const char *file, char *buf, size_t len)
-{
-	char path[2 * PATH_MAX];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	return 0;
-}
-
-static int write_count(const char *dir, const char *file, long count)
-{
-	char path[2 * PATH_MAX], buf[32];
-	int fd, len, ret = 0;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	len = snprintf(buf, sizeof(buf), "%ld\n", count);
-	if (write(fd, buf, len) != len)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
+#include "cma_util.h"
 
 /* A /proc/meminfo line in pages; -1 if absent. */
 static long meminfo_pages(const char *name)
 {
-	char line[256], fmt[64];
-	long kb = -1;
-	FILE *f = fopen("/proc/meminfo", "r");
+	long kb = meminfo_kb(name);
 
-	if (!f)
-		return -1;
-	snprintf(fmt, sizeof(fmt), "%s: %%ld kB", name);
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, fmt, &kb) == 1)
-			break;
-	fclose(f);
 	return kb < 0 ? -1 : kb / (sysconf(_SC_PAGESIZE) / 1024);
 }
 

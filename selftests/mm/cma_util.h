@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers of the CMA selftests: the sysfs/debugfs files of an area and
+ * /proc/meminfo.
+ */
+#ifndef __SELFTESTS_MM_CMA_UTIL_H
+#define __SELFTESTS_MM_CMA_UTIL_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define CMA_DEBUGFS "/sys/kernel/debug/cma"
+#define CMA_SYSFS "/sys/kernel/mm/cma"
+
+/* Read <dir>/<file> into buf without its newline; 0 or -errno. */
+static inline int read_str(const char *dir, const char *file, char *buf,
+			   size_t len)
+{
+	char path[2 * PATH_MAX];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+/* The number in <dir>/<file>; -1 if it cannot be read. */
+static inline long read_long(const char *dir, const char *file)
+{
+	char buf[64];
+
+	if (read_str(dir, file, buf, sizeof(buf)) || !buf[0])
+		return -1;
+	return strtol(buf, NULL, 10);
+}
+
+/* Write a page count to <dir>/<file> (alloc, free); 0 or -errno. */
+static inline int write_count(const char *dir, const char *file, long count)
+{
+	char path[2 * PATH_MAX], buf[32];
+	int fd, len, ret = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	len = snprintf(buf, sizeof(buf), "%ld\n", count);
+	if (write(fd, buf, len) != len)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* Value of a "Name:   N kB" line of /proc/meminfo, in kB; -1 if absent. */
+static inline long meminfo_kb(const char *name)
+{
+	char line[256];
+	size_t len = strlen(name);
+	long val = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, name, len) && line[len] == ':') {
+			val = strtol(line + len + 1, NULL, 10);
+			break;
+		}
+	}
+	fclose(f);
+	return val;
+}
+
+#endif /* __SELFTESTS_MM_CMA_UTIL_H */
