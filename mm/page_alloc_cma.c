@@ -233,7 +233,7 @@ struct page *cma_region_alloc(struct cma *cma, unsigned long count,
 {
 	struct cma_region *region = cma->region;
 	unsigned long flags, pfn = 0, end = 0;
-	unsigned int order = 0;
+	unsigned int order;
 	struct page *page;
 
 	if (!region || !count)
@@ -278,9 +278,11 @@ struct page *cma_region_alloc(struct cma *cma, unsigned long count,
 
 	page = pfn_to_page(pfn);
 	if (gfp & __GFP_COMP) {
-		post_alloc_hook(page, order, gfp);
+		/* count is a power of two; a larger @align only placed it */
+		post_alloc_hook(page, ilog2(count), gfp);
 		set_page_refcounted(page);
-		prep_compound_page(page, order);
+		if (count > 1)
+			prep_compound_page(page, ilog2(count));
 	} else {
 		region_prep_pages(pfn, pfn + count, gfp & ~__GFP_COMP);
 	}

@@ -50,11 +50,6 @@ kmake() {
 	local cc=gcc
 	if command -v ccache >/dev/null 2>&1 && [ "${NO_CCACHE:-0}" != 1 ]; then
 		cc="ccache gcc"
-		# Share the cache between clones of the project: paths under
-		# out/ are hashed relative to the build directory, and the
-		# srctree prefix kbuild maps away in __FILE__ is not hashed.
-		export CCACHE_BASEDIR=$OUT
-		export CCACHE_IGNOREOPTIONS='-fmacro-prefix-map=*'
 	fi
 	make -C "$src" O="$bld" ARCH=$ARCH CC="$cc" HOSTCC="$cc" -j"$JOBS" "$@"
 }
