@@ -103,7 +103,7 @@ void cma_region_totals(enum cma_region_mode mode, unsigned long *total,
 	for (i = 0; i < cma_area_count; i++) {
 		struct cma_region *region = READ_ONCE(cma_areas[i].region);
 
-		if (!region || region->mode != mode)
+		if (!region || cma_region_mode(region->cma) != mode)
 			continue;
 		*total += region->end_pfn - region->base_pfn;
 		*free += cma_region_nr_free(region);
@@ -270,7 +270,6 @@ struct page *cma_region_alloc(struct cma *cma, unsigned long count,
 	spin_lock_irqsave(&cma->lock, flags);
 	bitmap_set(cma->bitmap, pfn - region->base_pfn, count);
 	spin_unlock_irqrestore(&cma->lock, flags);
-	atomic_long_add(count, &region->nr_alloc);
 	count_vm_events(CMA_REGION_ALLOC, count);
 	if (trace_cma_region_alloc_enabled())
 		trace_cma_region_alloc(cma->name, pfn, count, align,
@@ -348,7 +347,6 @@ void __cma_region_free_pages(struct page *page, unsigned long pfn,
 	spin_lock_irqsave(&region->zone->lock, flags);
 	region_give_back(region, pfn, end);
 	spin_unlock_irqrestore(&region->zone->lock, flags);
-	atomic_long_add(end - pfn, &region->nr_freed);
 	count_vm_events(CMA_REGION_FREE, end - pfn);
 	trace_cma_region_free(region->cma->name, pfn, order);
 }
@@ -377,7 +375,6 @@ int __init cma_region_activate(struct cma *cma)
 	region->zone = page_zone(pfn_to_page(cma->base_pfn));
 	region->base_pfn = cma->base_pfn;
 	region->end_pfn = cma->base_pfn + cma->count;
-	region->mode = CMA_REGION_EXCLUSIVE;
 	for_each_migratetype_order(order, mt)
 		INIT_LIST_HEAD(&region->free_area[order].free_list[mt]);
 

@@ -21,13 +21,10 @@ struct seq_file;
  * @zone: the one zone the whole range lies in
  * @base_pfn: first pfn; pageblock aligned
  * @end_pfn: one past the last pfn; pageblock aligned
- * @mode: CMA_REGION_EXCLUSIVE (or, later in the series, STICKY)
  * @free_area: free lists of an exclusive region, one per order; only the
  *	MIGRATE_MOVABLE_EXCLUSIVE list is used.  Protected by @zone->lock,
  *	like the zone's own, so that the same buddy code serves both and a
  *	page can move between them atomically.
- * @nr_alloc: pages handed out by the region since boot
- * @nr_freed: pages returned to the region since boot
  * @nr_bad_release: releases refused: pages the region had not handed out
  *
  * The pfn range, the zone and the free lists are per region, so nothing
@@ -38,10 +35,7 @@ struct cma_region {
 	struct zone *zone;
 	unsigned long base_pfn;
 	unsigned long end_pfn;
-	enum cma_region_mode mode;
 	struct free_area free_area[NR_PAGE_ORDERS];
-	atomic_long_t nr_alloc;
-	atomic_long_t nr_freed;
 	atomic_long_t nr_bad_release;
 };
 

@@ -266,7 +266,7 @@ static void region_test_last_put(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, cma_release(cma, page, 1));
 	pr_info("CMA_STICKY_EXPECT_WARN_END\n");
 
-	/* __free_pages() of an order-3 folio's worth. */
+	/* An aligned 8-page allocation, released the usual way. */
 	page = cma_alloc(cma, 8, 3, false);
 	KUNIT_ASSERT_NOT_NULL(test, page);
 	KUNIT_EXPECT_TRUE(test, cma_release(cma, page, 8));
