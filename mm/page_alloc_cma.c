@@ -14,6 +14,42 @@
  * through the screen in free_one_page(), which merges buddies inside the
  * region with __free_one_page() and never across its edge.
  *
+ * A CMA area declared sticky is the zone's memory: its pageblocks are
+ * MIGRATE_MOVABLE_STICKY on the zone's free lists, and only movable
+ * allocations (ALLOC_CMA) may take them.  No fallback, steal, highatomic
+ * reservation or isolation changes the type of a sticky block (the type is
+ * above the pcp types, outside the fallback table, not mergeable, and
+ * has_unmovable_pages() refuses to isolate it for anyone but the region).
+ * cma_alloc() on a sticky area takes free pages straight off the zone's
+ * lists when the range it needs is free, and otherwise vacates the range
+ * with alloc_contig_range(MIGRATE_MOVABLE_STICKY), which migrates its
+ * movable pages out and puts the sticky type back on every block.
+ *
+ * Balance.  Upstream's rule for MIGRATE_CMA is "use CMA first when it holds
+ * more than half of the zone's free memory": movable allocations drain CMA
+ * and normal memory in step, so when the zone's normal memory reaches the
+ * low watermark the CMA area still holds about as much free memory again.
+ * Unmovable allocations cannot use it, fail the watermark, and wake kswapd,
+ * which then reclaims while the area is still free - the behaviour the
+ * ZONE_CMA series measured.  A sticky region is filled first instead:
+ * movable allocations take sticky pages before any other free page of the
+ * zone (__rmqueue_sticky()), so the zone's other memory stays free for the
+ * allocations that cannot use the region, and kswapd is woken by memory
+ * pressure the region cannot relieve, not while it still has free pages.
+ * The price is that a device allocation finds its region occupied more
+ * often and has to migrate; that is the deal of a shared region (the
+ * memory is in use while the device sleeps), and the exclusive mode is
+ * there for a device that cannot wait.  Free sticky pages count as free CMA
+ * memory (NR_FREE_CMA_PAGES, CmaFree), so the watermarks of non-movable
+ * requests never count them.
+ *
+ * A region switches live between the two modes (cma_region_set_mode(),
+ * /sys/kernel/mm/cma/<area>/mode): sticky -> exclusive vacates every range
+ * the device has not allocated and moves the region's free pages to its
+ * free_area; exclusive -> sticky gives them back to the zone.  Pages the
+ * device holds stay valid across a switch, and go back where the mode of
+ * the moment says when freed.
+ *
  * Why not kernel/resource.c or a bitmap allocator: both would be a second
  * allocator beside the buddy one, with their own splitting, alignment and
  * debugging, for memory the buddy allocator already knows how to manage.
@@ -25,23 +61,36 @@
 #define pr_fmt(fmt) "cma_region: " fmt
 
 #include <linux/bitmap.h>
+#include <linux/delay.h>
 #include <linux/cma.h>
 #include <linux/init.h>
 #include <linux/kernel.h>
+#include <linux/ktime.h>
 #include <linux/log2.h>
 #include <linux/memblock.h>
 #include <linux/mm.h>
+#include <linux/page-isolation.h>
 #include <linux/seq_file.h>
 #include <linux/vmstat.h>
 #include <trace/events/cma.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/swap.h>
+#include <linux/sysfs.h>
 
 #include "internal.h"
 #include "cma.h"
 #include "page_alloc_cma.h"
 
 DEFINE_STATIC_KEY_FALSE(cma_region_exclusive_key);
+DEFINE_STATIC_KEY_FALSE(cma_region_sticky_key);
+
+static const char * const mode_names[] = {
+	[CMA_REGION_NONE] = "cma",
+	[CMA_REGION_STICKY] = "sticky",
+	[CMA_REGION_EXCLUSIVE] = "exclusive",
+};
 
 /**
  * cma_region_mode() - how a CMA area is managed
@@ -70,16 +119,49 @@ struct cma_region *cma_region_of_pfn(unsigned long pfn)
 	return NULL;
 }
 
+/*
+ * Free pages of a sticky region: they are on the zone's lists, so walk the
+ * region's buddy blocks, one pageblock per lock hold.  Buddy blocks never
+ * straddle a region's edge: regions are MAX_PAGE_ORDER aligned and sized.
+ */
+static unsigned long sticky_nr_free(struct cma_region *region)
+{
+	unsigned long pfn = region->base_pfn, nr = 0, flags;
+
+	while (pfn < region->end_pfn) {
+		unsigned long end = pageblock_end_pfn(pfn);
+
+		spin_lock_irqsave(&region->zone->lock, flags);
+		while (pfn < end) {
+			struct page *page = pfn_to_page(pfn);
+
+			if (PageBuddy(page)) {
+				nr += 1UL << buddy_order(page);
+				pfn += 1UL << buddy_order(page);
+			} else {
+				pfn++;
+			}
+		}
+		spin_unlock_irqrestore(&region->zone->lock, flags);
+		pfn = max(pfn, end);
+	}
+	return nr;
+}
+
 /**
- * cma_region_nr_free() - free pages on a region's free_area
+ * cma_region_nr_free() - free pages of a region
  * @region: the region
  *
- * Return: the number of free pages the region holds right now.
+ * Return: the number of free pages the region holds right now: on its own
+ * free_area when exclusive, on the zone's free lists when sticky.
  */
 unsigned long cma_region_nr_free(struct cma_region *region)
 {
 	unsigned long flags, nr = 0;
 	unsigned int order;
+
+	if (cma_region_mode(region->cma) == CMA_REGION_STICKY)
+		return sticky_nr_free(region);
 
 	spin_lock_irqsave(&region->zone->lock, flags);
 	for (order = 0; order < NR_PAGE_ORDERS; order++)
@@ -120,7 +202,8 @@ void cma_region_show_pagetypeinfo(struct seq_file *m, pg_data_t *pgdat)
 		struct cma_region *region = READ_ONCE(cma_areas[i].region);
 		unsigned long flags, nr[NR_PAGE_ORDERS];
 
-		if (!region || region->zone->zone_pgdat != pgdat)
+		if (!region || region->zone->zone_pgdat != pgdat ||
+		    !cma_is_exclusive(region->cma))
 			continue;
 		if (!header) {
 			seq_printf(m, "\n%-43s",
@@ -152,18 +235,24 @@ static unsigned int chunk_order(unsigned long pfn, unsigned long end)
 	return min_t(unsigned int, order, MAX_PAGE_ORDER);
 }
 
-/* Give [pfn, end), just taken off the free lists, back; zone->lock held. */
-static void region_give_back(struct cma_region *region, unsigned long pfn,
-			     unsigned long end)
+/* Free [pfn, end), off any list, to @area as @mt; zone->lock held. */
+static void give_back(struct zone *zone, struct free_area *area, int mt,
+		      unsigned long pfn, unsigned long end)
 {
 	while (pfn < end) {
 		unsigned int order = chunk_order(pfn, end);
 
-		__free_to_free_area(pfn_to_page(pfn), pfn, region->zone,
-				    region->free_area, order,
-				    MIGRATE_MOVABLE_EXCLUSIVE);
+		__free_to_free_area(pfn_to_page(pfn), pfn, zone, area, order, mt);
 		pfn += 1UL << order;
 	}
+}
+
+/* Give [pfn, end), just taken off the free lists, back; zone->lock held. */
+static void region_give_back(struct cma_region *region, unsigned long pfn,
+			     unsigned long end)
+{
+	give_back(region->zone, region->free_area, MIGRATE_MOVABLE_EXCLUSIVE,
+		  pfn, end);
 }
 
 /*
@@ -213,9 +302,177 @@ static void region_prep_pages(unsigned long pfn, unsigned long end, gfp_t gfp)
 	}
 }
 
+/* Make [pfn, pfn + count), off the free lists, what cma_alloc() returns. */
+static struct page *region_hand_out(unsigned long pfn, unsigned long count,
+				    gfp_t gfp)
+{
+	struct page *page = pfn_to_page(pfn);
+
+	if (gfp & __GFP_COMP) {
+		/* count is a power of two; a larger @align only placed it */
+		post_alloc_hook(page, ilog2(count), gfp);
+		set_page_refcounted(page);
+		if (count > 1)
+			prep_compound_page(page, ilog2(count));
+	} else {
+		region_prep_pages(pfn, pfn + count, gfp & ~__GFP_COMP);
+	}
+	return page;
+}
+
+/* Mark [pfn, pfn + count) handed out, if none of it is.  cma->lock. */
+static bool region_mark(struct cma *cma, unsigned long pfn,
+			unsigned long count)
+{
+	unsigned long off = pfn - cma->base_pfn, flags;
+	bool free;
+
+	spin_lock_irqsave(&cma->lock, flags);
+	free = find_next_bit(cma->bitmap, off + count, off) >= off + count;
+	if (free)
+		bitmap_set(cma->bitmap, off, count);
+	spin_unlock_irqrestore(&cma->lock, flags);
+	return free;
+}
+
+/*
+ * The free buddy block that contains @pfn, if it lies in [base, end) and
+ * is a sticky block on the zone's lists.  zone->lock held.
+ */
+static struct page *sticky_free_block(unsigned long pfn, unsigned long base,
+				      unsigned long end)
+{
+	unsigned int order;
+
+	for (order = 0; order < NR_PAGE_ORDERS; order++) {
+		unsigned long head = pfn & ~((1UL << order) - 1);
+		struct page *page;
+
+		if (head < base)
+			return NULL;
+		page = pfn_to_page(head);
+		if (PageBuddy(page) && buddy_order(page) >= order) {
+			int mt = get_pfnblock_flags_mask(page, head,
+							 MIGRATETYPE_MASK);
+
+			if (head + (1UL << buddy_order(page)) > end ||
+			    !is_migrate_sticky(mt))
+				return NULL;
+			return page;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * Take [pfn, end) of a sticky region off the zone's free lists if every
+ * page of it is free there; the parts of the buddy blocks outside the range
+ * go straight back.  zone->lock held.
+ */
+static bool sticky_take_range(struct cma_region *region, unsigned long pfn,
+			      unsigned long end)
+{
+	unsigned long p, first = 0, last = 0;
+	struct zone *zone = region->zone;
+	struct page *page;
+
+	for (p = pfn; p < end; p = page_to_pfn(page) + (1UL << buddy_order(page))) {
+		page = sticky_free_block(p, region->base_pfn, region->end_pfn);
+		if (!page)
+			return false;
+	}
+	for (p = pfn; p < end; p = last) {
+		unsigned int order;
+
+		page = sticky_free_block(p, region->base_pfn, region->end_pfn);
+		order = buddy_order(page);
+		if (p == pfn)
+			first = page_to_pfn(page);
+		last = page_to_pfn(page) + (1UL << order);
+		__del_from_free_area(page, zone, zone->free_area, order,
+				     MIGRATE_MOVABLE_STICKY);
+	}
+	give_back(zone, zone->free_area, MIGRATE_MOVABLE_STICKY, first, pfn);
+	give_back(zone, zone->free_area, MIGRATE_MOVABLE_STICKY, end, last);
+	return true;
+}
+
 /**
- * cma_region_alloc() - allocate from an exclusive region
- * @cma: an area in CMA_REGION_EXCLUSIVE mode
+ * cma_region_claim_free() - take a free range of a sticky region directly
+ * @cma: an area in CMA_REGION_STICKY mode
+ * @pfn: first pfn of the range; already marked in the area's bitmap
+ * @count: number of pages
+ * @gfp: as for cma_alloc()
+ *
+ * When every page of the range is free on the zone's lists, the range is
+ * taken with no isolation and no migration.  Called by cma_alloc() before
+ * it falls back to alloc_contig_range().
+ *
+ * Return: true if the range is now allocated.
+ */
+bool cma_region_claim_free(struct cma *cma, unsigned long pfn,
+			   unsigned long count, gfp_t gfp)
+{
+	struct cma_region *region = cma->region;
+	unsigned long flags;
+	bool ok;
+
+	if (!region || cma_region_mode(cma) != CMA_REGION_STICKY)
+		return false;
+	spin_lock_irqsave(&region->zone->lock, flags);
+	ok = cma_region_mode(cma) == CMA_REGION_STICKY &&
+	     sticky_take_range(region, pfn, pfn + count);
+	spin_unlock_irqrestore(&region->zone->lock, flags);
+	if (!ok)
+		return false;
+	count_vm_events(CMA_STICKY_DIRECT, count);
+	region_hand_out(pfn, count, gfp);
+	return true;
+}
+
+/*
+ * A small request on a sticky region: one free sticky block of the covering
+ * order from the zone's lists, if the zone has one in this region.
+ */
+static struct page *sticky_alloc_small(struct cma *cma, unsigned long count,
+				       unsigned int align, gfp_t gfp)
+{
+	struct cma_region *region = cma->region;
+	unsigned int order = max_t(unsigned int, order_base_2(count), align);
+	struct zone *zone = region->zone;
+	unsigned long flags, pfn = 0;
+	struct page *page;
+
+	spin_lock_irqsave(&zone->lock, flags);
+	if (cma_region_mode(cma) != CMA_REGION_STICKY) {
+		spin_unlock_irqrestore(&zone->lock, flags);
+		return NULL;
+	}
+	page = __rmqueue_free_area(zone, zone->free_area, order,
+				   MIGRATE_MOVABLE_STICKY);
+	if (page) {
+		pfn = page_to_pfn(page);
+		if (pfn < region->base_pfn || pfn >= region->end_pfn ||
+		    !region_mark(cma, pfn, count)) {
+			/* another sticky region's, or marked: not ours */
+			give_back(zone, zone->free_area, MIGRATE_MOVABLE_STICKY,
+				  pfn, pfn + (1UL << order));
+			pfn = 0;
+		} else {
+			give_back(zone, zone->free_area, MIGRATE_MOVABLE_STICKY,
+				  pfn + count, pfn + (1UL << order));
+		}
+	}
+	spin_unlock_irqrestore(&zone->lock, flags);
+	if (!pfn)
+		return NULL;
+	count_vm_events(CMA_STICKY_DIRECT, count);
+	return region_hand_out(pfn, count, gfp);
+}
+
+/**
+ * cma_region_alloc() - allocate from a region without migration
+ * @cma: an area with a region
  * @count: number of pages
  * @align: alignment, as an order
  * @gfp: GFP_KERNEL, optionally __GFP_NOWARN; __GFP_COMP for a folio
@@ -224,6 +481,10 @@ static void region_prep_pages(unsigned long pfn, unsigned long end, gfp_t gfp)
  * free_area of the order that covers @count and @align; the pages past
  * @count go straight back.  Above, a run of consecutive free MAX_PAGE_ORDER
  * blocks.  Never migrates, never sleeps, never touches the zone's lists.
+ *
+ * A sticky region serves a request up to MAX_ORDER_NR_PAGES the same way
+ * from a free sticky block on the zone's lists, when one is in the region;
+ * otherwise cma_alloc() vacates a range.
  *
  * Return: the first page (order-0 pages of refcount 1 each, or a compound
  * page with __GFP_COMP), or NULL when the region has no such range free.
@@ -241,9 +502,17 @@ struct page *cma_region_alloc(struct cma *cma, unsigned long count,
 	if ((gfp & __GFP_COMP) &&
 	    (!is_power_of_2(count) || count > MAX_ORDER_NR_PAGES))
 		return NULL;
+	if (cma_region_mode(cma) == CMA_REGION_STICKY) {
+		if (count > MAX_ORDER_NR_PAGES || align > MAX_PAGE_ORDER)
+			return NULL;
+		return sticky_alloc_small(cma, count, align, gfp);
+	}
 
 	spin_lock_irqsave(&region->zone->lock, flags);
-	if (count <= MAX_ORDER_NR_PAGES && align <= MAX_PAGE_ORDER) {
+	if (!cma_is_exclusive(cma)) {
+		/* switched to sticky meanwhile: the caller tries again */
+		pfn = 0;
+	} else if (count <= MAX_ORDER_NR_PAGES && align <= MAX_PAGE_ORDER) {
 		order = max_t(unsigned int, order_base_2(count), align);
 		page = __rmqueue_free_area(region->zone, region->free_area,
 					   order, MIGRATE_MOVABLE_EXCLUSIVE);
@@ -275,29 +544,20 @@ struct page *cma_region_alloc(struct cma *cma, unsigned long count,
 		trace_cma_region_alloc(cma->name, pfn, count, align,
 				       cma_region_nr_free(region));
 
-	page = pfn_to_page(pfn);
-	if (gfp & __GFP_COMP) {
-		/* count is a power of two; a larger @align only placed it */
-		post_alloc_hook(page, ilog2(count), gfp);
-		set_page_refcounted(page);
-		if (count > 1)
-			prep_compound_page(page, ilog2(count));
-	} else {
-		region_prep_pages(pfn, pfn + count, gfp & ~__GFP_COMP);
-	}
-	return page;
+	return region_hand_out(pfn, count, gfp);
 }
 
 /**
- * cma_region_release() - check and release pages of an exclusive region
- * @cma: an area in CMA_REGION_EXCLUSIVE mode
+ * cma_region_release() - check and release pages of a region
+ * @cma: an area with a region, in either mode
  * @pages: first page, as cma_alloc() returned it
  * @count: number of pages
  *
  * Every page of the range must be one the region handed out and has not
  * had back; otherwise nothing is released and the first offending pfn is
- * reported once.  The pages themselves come back to the region when their
- * last reference goes, through the free path, whoever drops it.
+ * reported once.  The pages themselves go back when their last reference
+ * goes, through the free path, whoever drops it: to the region's free_area
+ * or the zone's lists, as the region's mode says at that moment.
  *
  * Return: true if the range was released.
  */
@@ -313,6 +573,8 @@ bool cma_region_release(struct cma *cma, const struct page *pages,
 	off = pfn - region->base_pfn;
 	spin_lock_irqsave(&cma->lock, flags);
 	bad = find_next_zero_bit(cma->bitmap, off + count, off);
+	if (bad >= off + count)
+		bitmap_clear(cma->bitmap, off, count);
 	spin_unlock_irqrestore(&cma->lock, flags);
 	if (bad < off + count) {
 		atomic_long_inc(&region->nr_bad_release);
@@ -321,7 +583,10 @@ bool cma_region_release(struct cma *cma, const struct page *pages,
 		return false;
 	}
 
+	/* Cleared with the check: a second release of the range is refused. */
+	read_lock(&region->release_lock);
 	free_contig_range(pfn, count);
+	read_unlock(&region->release_lock);
 	return true;
 }
 
@@ -334,6 +599,7 @@ void __cma_region_free_pages(struct page *page, unsigned long pfn,
 {
 	struct cma_region *region = cma_region_of_pfn(pfn);
 	unsigned long flags, end = pfn + (1UL << order);
+	int mt;
 
 	if (WARN_ONCE(!region || end > region->end_pfn,
 		      "cma_region: pfn %lu order %u is in an exclusive pageblock outside any region; not freed\n",
@@ -345,26 +611,34 @@ void __cma_region_free_pages(struct page *page, unsigned long pfn,
 	spin_unlock_irqrestore(&region->cma->lock, flags);
 
 	spin_lock_irqsave(&region->zone->lock, flags);
-	region_give_back(region, pfn, end);
+	mt = get_pfnblock_flags_mask(page, pfn, MIGRATETYPE_MASK);
+	if (likely(is_migrate_exclusive(mt)))
+		region_give_back(region, pfn, end);
+	else	/* the region became sticky since the screen looked */
+		__free_to_free_area(page, pfn, region->zone,
+				    region->zone->free_area, order, mt);
 	spin_unlock_irqrestore(&region->zone->lock, flags);
 	count_vm_events(CMA_REGION_FREE, end - pfn);
 	trace_cma_region_free(region->cma->name, pfn, order);
 }
 
 /*
- * Called by cma_activate_area() for an exclusive area: the area's pages go
- * to a new region instead of the zone.  They were never counted in the
- * zone's managed pages and are not added now: the zone cannot use them.
+ * Called by cma_activate_area() for an area declared as a region.  An
+ * exclusive region's pages go to the region instead of the zone and are
+ * never counted in the zone's managed pages: the zone cannot use them.  A
+ * sticky region's pages go to the zone's lists as sticky blocks and count
+ * as the zone's managed CMA memory, like MIGRATE_CMA's.
  */
 int __init cma_region_activate(struct cma *cma)
 {
+	bool exclusive = cma_is_exclusive(cma);
 	struct cma_region *region;
 	unsigned long pfn;
 	unsigned int order;
 	int mt;
 
 	if (cma->order_per_bit) {
-		pr_err("%s: an exclusive area needs order_per_bit 0\n", cma->name);
+		pr_err("%s: a region needs order_per_bit 0\n", cma->name);
 		return -EINVAL;
 	}
 	region = kzalloc(sizeof(*region), GFP_KERNEL);
@@ -375,22 +649,309 @@ int __init cma_region_activate(struct cma *cma)
 	region->zone = page_zone(pfn_to_page(cma->base_pfn));
 	region->base_pfn = cma->base_pfn;
 	region->end_pfn = cma->base_pfn + cma->count;
+	rwlock_init(&region->release_lock);
 	for_each_migratetype_order(order, mt)
 		INIT_LIST_HEAD(&region->free_area[order].free_list[mt]);
 
 	WRITE_ONCE(cma->region, region);
-	static_branch_enable(&cma_region_exclusive_key);
+	if (exclusive)
+		static_branch_enable(&cma_region_exclusive_key);
+	else
+		static_branch_enable(&cma_region_sticky_key);
 
 	for (pfn = region->base_pfn; pfn < region->end_pfn;
-	     pfn += pageblock_nr_pages)
-		init_cma_exclusive_pageblock(pfn_to_page(pfn));
+	     pfn += pageblock_nr_pages) {
+		if (exclusive)
+			init_cma_exclusive_pageblock(pfn_to_page(pfn));
+		else
+			init_cma_sticky_pageblock(pfn_to_page(pfn));
+	}
 
-	/* CmaTotal counts MIGRATE_CMA memory; the region has its own. */
-	totalcma_pages -= cma->count;
-	pr_info("%s: exclusive region of %lu MiB at pfn %lu-%lu in zone %s\n",
-		cma->name, cma->count >> (20 - PAGE_SHIFT), region->base_pfn,
+	/* CmaTotal counts the memory the zone lends: not an exclusive region. */
+	if (exclusive)
+		totalcma_pages -= cma->count;
+	pr_info("%s: %s region of %lu MiB at pfn %lu-%lu in zone %s\n",
+		cma->name, mode_names[cma->region_mode],
+		cma->count >> (20 - PAGE_SHIFT), region->base_pfn,
 		region->end_pfn - 1, region->zone->name);
 	return 0;
+}
+
+/*
+ * Move every free page of @region from (@from, @from_mt) to (@to, @to_mt)
+ * and retype all its pageblocks @to_mt, in one zone->lock hold, so that no
+ * allocation or free sees the region half moved.  Pages set in @held
+ * (region-relative, may be NULL) are known to be allocated and not looked
+ * at.  Returns the pages moved.
+ */
+static unsigned long region_move_free(struct cma_region *region,
+				      struct free_area *from, int from_mt,
+				      struct free_area *to, int to_mt,
+				      const unsigned long *held)
+{
+	unsigned long nr_pages = region->end_pfn - region->base_pfn;
+	struct zone *zone = region->zone;
+	unsigned long pfn, nr = 0;
+	struct page *page, *next;
+	LIST_HEAD(moving);
+
+	lockdep_assert_held(&zone->lock);
+	for (pfn = region->base_pfn; pfn < region->end_pfn; ) {
+		unsigned int order;
+
+		if (held && test_bit(pfn - region->base_pfn, held)) {
+			pfn = region->base_pfn +
+			      find_next_zero_bit(held, nr_pages,
+						 pfn - region->base_pfn);
+			continue;
+		}
+		page = pfn_to_page(pfn);
+		if (!PageBuddy(page)) {
+			pfn++;
+			continue;
+		}
+		order = buddy_order(page);
+		__del_from_free_area(page, zone, from, order, from_mt);
+		set_page_private(page, order);
+		list_add_tail(&page->lru, &moving);
+		pfn += 1UL << order;
+	}
+	for (pfn = region->base_pfn; pfn < region->end_pfn;
+	     pfn += pageblock_nr_pages)
+		set_pageblock_migratetype(pfn_to_page(pfn), to_mt);
+	list_for_each_entry_safe(page, next, &moving, lru) {
+		unsigned int order = page_private(page);
+
+		list_del(&page->lru);
+		set_page_private(page, 0);
+		__free_to_free_area(page, page_to_pfn(page), zone, to, order,
+				    to_mt);
+		nr += 1UL << order;
+	}
+	return nr;
+}
+
+/* Release the runs of @vacated (area-relative bits) that we allocated. */
+static void region_free_vacated(struct cma *cma, unsigned long *vacated)
+{
+	unsigned long s = 0, e;
+
+	for (;;) {
+		s = find_next_bit(vacated, cma->count, s);
+		if (s >= cma->count)
+			break;
+		e = find_next_zero_bit(vacated, cma->count, s);
+		free_contig_range(cma->base_pfn + s, e - s);
+		s = e;
+	}
+}
+
+/*
+ * alloc_contig_range() on a range of a sticky region, retried: a page under
+ * truncation, in an unmap's gather batch, on a pcp or lru batch of another
+ * cpu or just faulted in fails one attempt and not the next.  The switch
+ * gives up after REGION_VACATE_TRIES attempts once REGION_VACATE_MS have
+ * passed (or on a fatal signal): a page that stays busy (pinned by a pipe,
+ * say) fails them all.
+ */
+#define REGION_VACATE_TRIES	4
+#define REGION_VACATE_MS	5000
+static int region_vacate(struct cma *cma, unsigned long start,
+			 unsigned long end)
+{
+	unsigned long deadline = jiffies + msecs_to_jiffies(REGION_VACATE_MS);
+	int ret, i;
+
+	for (i = 0; ; i++) {
+		ret = alloc_contig_range(start, end, MIGRATE_MOVABLE_STICKY,
+					 GFP_KERNEL | __GFP_NOWARN);
+		if (ret != -EBUSY || fatal_signal_pending(current) ||
+		    (i >= REGION_VACATE_TRIES - 1 && time_after(jiffies, deadline)))
+			break;
+		lru_add_drain_all();
+		drain_all_pages(cma->region->zone);
+		msleep(min(10 << i, 200));
+	}
+	return ret;
+}
+
+/*
+ * Sticky -> exclusive.  Every range the device has not allocated is taken
+ * with alloc_contig_range(), which migrates its movable pages away; then,
+ * with the pcp lists off and releases held, the region's free pages move to
+ * its free_area, its blocks become exclusive and the taken ranges are freed
+ * into it.  If a range cannot be taken, what was taken goes back and the
+ * region stays sticky.  Called with cma_mutex held.
+ */
+static int region_make_exclusive(struct cma *cma, unsigned long *vacated)
+{
+	struct cma_region *region = cma->region;
+	struct zone *zone = region->zone;
+	unsigned long s = 0, e, flags, taken = 0;
+	int ret = 0;
+
+	static_branch_enable(&cma_region_exclusive_key);
+	for (;;) {
+		spin_lock_irqsave(&cma->lock, flags);
+		s = find_next_zero_bit(cma->bitmap, cma->count, s);
+		e = find_next_bit(cma->bitmap, cma->count, s);
+		spin_unlock_irqrestore(&cma->lock, flags);
+		if (s >= cma->count)
+			break;
+		if (!cma_region_claim_free(cma, cma->base_pfn + s, e - s,
+					   GFP_KERNEL)) {
+			ret = region_vacate(cma, cma->base_pfn + s,
+					    cma->base_pfn + e);
+			if (ret)
+				break;
+		}
+		bitmap_set(vacated, s, e - s);
+		taken += e - s;
+		s = e;
+	}
+	if (ret) {
+		pr_warn("%s: cannot vacate pfn %lu-%lu (%d): stays sticky\n",
+			cma->name, cma->base_pfn + s, cma->base_pfn + e - 1, ret);
+		region_free_vacated(cma, vacated);
+		return ret;
+	}
+
+	zone_pcp_disable(zone);
+	write_lock_irqsave(&region->release_lock, flags);
+	spin_lock(&zone->lock);
+	/* Pages released while we vacated are free on the zone's lists. */
+	region_move_free(region, zone->free_area, MIGRATE_MOVABLE_STICKY,
+			 region->free_area, MIGRATE_MOVABLE_EXCLUSIVE, vacated);
+	WRITE_ONCE(cma->region_mode, CMA_REGION_EXCLUSIVE);
+	spin_unlock(&zone->lock);
+	write_unlock_irqrestore(&region->release_lock, flags);
+	zone_pcp_enable(zone);
+
+	adjust_managed_page_count(pfn_to_page(region->base_pfn), -cma->count);
+	zone->cma_pages -= cma->count;
+	totalcma_pages -= cma->count;
+	setup_per_zone_wmarks();
+
+	/* The taken ranges are the region's now. */
+	region_free_vacated(cma, vacated);
+	region->nr_vacated += taken;
+	return 0;
+}
+
+/* Exclusive -> sticky: the region's free pages go to the zone's lists. */
+static int region_make_sticky(struct cma *cma)
+{
+	struct cma_region *region = cma->region;
+	struct zone *zone = region->zone;
+	unsigned long flags;
+
+	static_branch_enable(&cma_region_sticky_key);
+	adjust_managed_page_count(pfn_to_page(region->base_pfn), cma->count);
+	zone->cma_pages += cma->count;
+	totalcma_pages += cma->count;
+
+	write_lock_irqsave(&region->release_lock, flags);
+	spin_lock(&zone->lock);
+	region_move_free(region, region->free_area, MIGRATE_MOVABLE_EXCLUSIVE,
+			 zone->free_area, MIGRATE_MOVABLE_STICKY, NULL);
+	WRITE_ONCE(cma->region_mode, CMA_REGION_STICKY);
+	spin_unlock(&zone->lock);
+	write_unlock_irqrestore(&region->release_lock, flags);
+
+	setup_per_zone_wmarks();
+	return 0;
+}
+
+/**
+ * cma_region_set_mode() - switch a region between sticky and exclusive
+ * @cma: an area declared as a region (sticky or exclusive)
+ * @mode: CMA_REGION_STICKY or CMA_REGION_EXCLUSIVE
+ *
+ * Sticky -> exclusive vacates every range of the area the device has not
+ * allocated (migrating the movable pages there away) and then serves the
+ * area from its own free lists; exclusive -> sticky lends the free pages to
+ * movable allocations again.  Pages the device holds stay valid and, when
+ * freed, go where the mode of that moment says.  May sleep for as long as
+ * the migration takes.
+ *
+ * Return: 0 (also when @cma is already in @mode); -EINVAL for a bad @mode,
+ * -EOPNOTSUPP for an area that is not a region (MIGRATE_CMA), -EBUSY when a
+ * switch of the area is already running or a range could not be vacated
+ * (the area is then left as it was), -ENOMEM.
+ */
+int cma_region_set_mode(struct cma *cma, enum cma_region_mode mode)
+{
+	struct cma_region *region = cma ? READ_ONCE(cma->region) : NULL;
+	unsigned long *vacated = NULL;
+	u64 start = ktime_get_ns();
+	int ret = 0;
+
+	if (mode != CMA_REGION_STICKY && mode != CMA_REGION_EXCLUSIVE)
+		return -EINVAL;
+	if (!region) {
+		pr_warn_ratelimited("%s: not a region (MIGRATE_CMA area): its mode cannot change\n",
+				    cma ? cma->name : "(null)");
+		return -EOPNOTSUPP;
+	}
+	if (test_and_set_bit(0, &region->switching)) {
+		pr_warn_ratelimited("%s: a mode switch is already running\n",
+				    cma->name);
+		return -EBUSY;
+	}
+	if (mode == CMA_REGION_EXCLUSIVE) {
+		vacated = bitmap_zalloc(cma->count, GFP_KERNEL);
+		if (!vacated) {
+			ret = -ENOMEM;
+			goto out;
+		}
+	}
+
+	/* No cma_alloc() of the area runs its slow path meanwhile. */
+	mutex_lock(&cma_mutex);
+	if (cma_region_mode(cma) != mode) {
+		if (mode == CMA_REGION_EXCLUSIVE)
+			ret = region_make_exclusive(cma, vacated);
+		else
+			ret = region_make_sticky(cma);
+		if (!ret) {
+			region->nr_switches++;
+			pr_info("%s: now %s (%llu us)\n", cma->name,
+				mode_names[mode],
+				div_u64(ktime_get_ns() - start, NSEC_PER_USEC));
+		}
+	}
+	mutex_unlock(&cma_mutex);
+out:
+	bitmap_free(vacated);
+	clear_bit(0, &region->switching);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(cma_region_set_mode);
+
+/**
+ * cma_region_parse_mode() - the mode named by a string
+ * @buf: "sticky" or "exclusive", optionally followed by a newline
+ *
+ * Return: the mode, or CMA_REGION_NONE for anything else.
+ */
+enum cma_region_mode cma_region_parse_mode(const char *buf)
+{
+	if (sysfs_streq(buf, "sticky"))
+		return CMA_REGION_STICKY;
+	if (sysfs_streq(buf, "exclusive"))
+		return CMA_REGION_EXCLUSIVE;
+	return CMA_REGION_NONE;
+}
+
+/**
+ * cma_region_mode_name() - the name of a mode, as sysfs shows it
+ * @mode: the mode
+ *
+ * Return: "cma", "sticky" or "exclusive".
+ */
+const char *cma_region_mode_name(enum cma_region_mode mode)
+{
+	return mode < ARRAY_SIZE(mode_names) ? mode_names[mode] : "?";
 }
 
 /**
@@ -398,7 +959,7 @@ int __init cma_region_activate(struct cma *cma)
  * @base: physical base, or 0 for anywhere below @limit
  * @size: size in bytes; rounded up to MAX_PAGE_ORDER pages
  * @limit: highest physical address + 1, or 0 for no limit
- * @mode: CMA_REGION_EXCLUSIVE
+ * @mode: CMA_REGION_EXCLUSIVE or CMA_REGION_STICKY
  * @name: name of the area (sysfs, debugfs, messages)
  * @res_cma: where to store the new area
  *
@@ -416,7 +977,7 @@ int __init cma_declare_region(phys_addr_t base, phys_addr_t size,
 	struct cma *cma;
 	int ret;
 
-	if (mode != CMA_REGION_EXCLUSIVE) {
+	if (mode != CMA_REGION_EXCLUSIVE && mode != CMA_REGION_STICKY) {
 		pr_err("%s: mode %d is not supported\n", name, mode);
 		return -EINVAL;
 	}
@@ -439,7 +1000,7 @@ int __init cma_declare_region(phys_addr_t base, phys_addr_t size,
 
 /*
  * cma_region=<name>:<size>[@<base>]:<mode>[,<name>:<size>[@<base>]:<mode>...]
- * e.g. cma_region=camera:64M:exclusive
+ * e.g. cma_region=camera:64M:exclusive,video:256M:sticky
  */
 #define CMA_REGION_BOOT_MAX 4
 static struct {
@@ -453,6 +1014,7 @@ static int __init parse_one_region(char *spec)
 {
 	char *name = strsep(&spec, ":"), *size = strsep(&spec, ":");
 	char *mode = spec, *end;
+	enum cma_region_mode m;
 	phys_addr_t sz, base = 0;
 
 	if (!name || !*name || !size || !mode) {
@@ -471,8 +1033,9 @@ static int __init parse_one_region(char *spec)
 		pr_err("cma_region=%s: bad size '%s'\n", name, size);
 		return -EINVAL;
 	}
-	if (strcmp(mode, "exclusive")) {
-		pr_err("cma_region=%s: unknown mode '%s' (supported: exclusive)\n",
+	m = cma_region_parse_mode(mode);
+	if (m == CMA_REGION_NONE) {
+		pr_err("cma_region=%s: unknown mode '%s' (supported: sticky, exclusive)\n",
 		       name, mode);
 		return -EINVAL;
 	}
@@ -484,7 +1047,7 @@ static int __init parse_one_region(char *spec)
 	strscpy(boot_regions[nr_boot_regions].name, name, CMA_MAX_NAME);
 	boot_regions[nr_boot_regions].base = base;
 	boot_regions[nr_boot_regions].size = sz;
-	boot_regions[nr_boot_regions].mode = CMA_REGION_EXCLUSIVE;
+	boot_regions[nr_boot_regions].mode = m;
 	nr_boot_regions++;
 	return 0;
 }

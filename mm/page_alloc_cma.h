@@ -26,6 +26,13 @@ struct seq_file;
  *	like the zone's own, so that the same buddy code serves both and a
  *	page can move between them atomically.
  * @nr_bad_release: releases refused: pages the region had not handed out
+ * @release_lock: held for reading by cma_release() while it frees pages,
+ *	for writing by a mode switch while it moves the free pages, so that
+ *	no page freed by a release is left on the lists of the old mode
+ * @switching: bit 0 set while a mode switch runs
+ * @nr_switches: completed mode switches
+ * @nr_vacated: pages a sticky -> exclusive switch took from movable users
+ *	(migrated or taken free) over the region's life
  *
  * The pfn range, the zone and the free lists are per region, so nothing
  * here spans more than the region itself (no zone-wide bitmaps).
@@ -37,10 +44,15 @@ struct cma_region {
 	unsigned long end_pfn;
 	struct free_area free_area[NR_PAGE_ORDERS];
 	atomic_long_t nr_bad_release;
+	rwlock_t release_lock;
+	unsigned long switching;
+	unsigned long nr_switches;
+	unsigned long nr_vacated;
 };
 
-/* Set once the first exclusive region is active; never cleared. */
+/* Set once the first exclusive (sticky) region is active; never cleared. */
 DECLARE_STATIC_KEY_FALSE(cma_region_exclusive_key);
+DECLARE_STATIC_KEY_FALSE(cma_region_sticky_key);
 
 struct cma_region *cma_region_of_pfn(unsigned long pfn);
 void __cma_region_free_pages(struct page *page, unsigned long pfn,
@@ -48,9 +60,13 @@ void __cma_region_free_pages(struct page *page, unsigned long pfn,
 int __init cma_region_activate(struct cma *cma);
 struct page *cma_region_alloc(struct cma *cma, unsigned long count,
 			      unsigned int align, gfp_t gfp);
+bool cma_region_claim_free(struct cma *cma, unsigned long pfn,
+			   unsigned long count, gfp_t gfp);
 bool cma_region_release(struct cma *cma, const struct page *pages,
 			unsigned long count);
 unsigned long cma_region_nr_free(struct cma_region *region);
+enum cma_region_mode cma_region_parse_mode(const char *buf);
+const char *cma_region_mode_name(enum cma_region_mode mode);
 void cma_region_show_pagetypeinfo(struct seq_file *m, pg_data_t *pgdat);
 
 /* The buddy primitives, for the region code; zone->lock held. */
@@ -108,6 +124,26 @@ static inline bool cma_is_exclusive(const struct cma *cma)
 	return cma_region_mode(cma) == CMA_REGION_EXCLUSIVE;
 }
 
+/* Accounting screen: a sticky page is free CMA memory of its zone. */
+static inline bool cma_region_sticky_mt(int migratetype)
+{
+	return static_branch_unlikely(&cma_region_sticky_key) &&
+	       is_migrate_sticky(migratetype);
+}
+
+/* The pageblock type alloc_contig_range() restores in @cma's range. */
+static inline int cma_migratetype(const struct cma *cma)
+{
+	return cma_region_mode(cma) == CMA_REGION_STICKY ?
+	       MIGRATE_MOVABLE_STICKY : MIGRATE_CMA;
+}
+
+/* A region area, as opposed to a MIGRATE_CMA one. */
+static inline bool cma_has_region(const struct cma *cma)
+{
+	return cma_region_mode(cma) != CMA_REGION_NONE;
+}
+
 #else /* CONFIG_CMA_STICKY */
 
 static inline void cma_region_show_pagetypeinfo(struct seq_file *m,
@@ -133,6 +169,27 @@ static inline bool cma_region_may_merge(struct free_area *area,
 }
 
 static inline bool cma_is_exclusive(const struct cma *cma)
+{
+	return false;
+}
+
+static inline bool cma_region_sticky_mt(int migratetype)
+{
+	return false;
+}
+
+static inline int cma_migratetype(const struct cma *cma)
+{
+	return MIGRATE_CMA;
+}
+
+static inline bool cma_has_region(const struct cma *cma)
+{
+	return false;
+}
+
+static inline bool cma_region_claim_free(struct cma *cma, unsigned long pfn,
+					 unsigned long count, gfp_t gfp)
 {
 	return false;
 }

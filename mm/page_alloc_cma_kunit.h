@@ -5,13 +5,20 @@
  *
  * They need an exclusive area named "kunit" of at least 16 MiB, e.g.
  * cma_region=kunit:32M:exclusive on the command line (make check sets it),
- * and skip without one.  Each test leaves the region exactly as it found it
- * and checks that it did: per-order free counts included.
+ * and skip without one.  The cma_sticky suite needs a sticky area named
+ * "shared" of at least 16 MiB (cma_region=shared:256M:sticky), the only
+ * sticky area of the machine, so that movable allocations fill it first.
+ * Each test leaves its region as it found it and checks that it did (for
+ * exclusive regions: per-order free counts included).
  */
 #ifndef _MM_PAGE_ALLOC_CMA_KUNIT_H
 #define _MM_PAGE_ALLOC_CMA_KUNIT_H
 
 #include <kunit/test.h>
+#include <linux/file.h>
+#include <linux/highmem.h>
+#include <linux/pagemap.h>
+#include <linux/shmem_fs.h>
 #include <linux/vmstat.h>
 
 struct region_snapshot {
@@ -388,7 +395,7 @@ static void region_test_vm_events(struct kunit *test)
 			cma->count);
 }
 
-/* CmaTotal (totalcma_pages) counts the MIGRATE_CMA areas, not the regions. */
+/* CmaTotal (totalcma_pages) counts MIGRATE_CMA and sticky areas, not exclusive. */
 static void region_test_not_in_cma_total(struct kunit *test)
 {
 	struct cma *cma = kunit_cma(test);
@@ -425,5 +432,403 @@ static struct kunit_suite cma_region_test_suite = {
 };
 
 kunit_test_suite(cma_region_test_suite);
+
+/* ---- sticky regions and the live switch ---- */
+
+static unsigned long vm_event_sum(enum vm_event_item item)
+{
+	unsigned long *ev = kcalloc(NR_VM_EVENT_ITEMS, sizeof(*ev), GFP_KERNEL);
+	unsigned long v = 0;
+
+	if (ev) {
+		all_vm_events(ev);
+		v = ev[item];
+		kfree(ev);
+	}
+	return v;
+}
+
+static struct cma *sticky_cma(struct kunit *test)
+{
+	unsigned int i;
+
+	for (i = 0; i < cma_area_count; i++) {
+		struct cma *cma = &cma_areas[i];
+
+		if (!strcmp(cma->name, "shared") && cma->region &&
+		    cma_region_mode(cma) == CMA_REGION_STICKY &&
+		    cma->count >= SZ_16M / PAGE_SIZE)
+			return cma;
+	}
+	kunit_skip(test, "no sticky area 'shared' of 16 MiB (cma_region=shared:256M:sticky)");
+	return NULL;
+}
+
+/* Every pageblock of the region has type @mt. */
+static bool region_all_blocks(struct cma_region *region, int mt)
+{
+	unsigned long pfn;
+
+	for (pfn = region->base_pfn; pfn < region->end_pfn;
+	     pfn += pageblock_nr_pages)
+		if (get_pageblock_migratetype(pfn_to_page(pfn)) != mt)
+			return false;
+	return true;
+}
+
+static unsigned long cma_bitmap_used(struct cma *cma)
+{
+	unsigned long flags, used;
+
+	spin_lock_irqsave(&cma->lock, flags);
+	used = bitmap_weight(cma->bitmap, cma->count);
+	spin_unlock_irqrestore(&cma->lock, flags);
+	return used;
+}
+
+/*
+ * Sticky first: order-0 movable allocations land in the region while it has
+ * free pages; unmovable and reclaimable ones never do, at any order.
+ */
+static void sticky_test_placement(struct kunit *test)
+{
+	static const gfp_t kinds[] = { GFP_KERNEL, GFP_KERNEL | __GFP_RECLAIMABLE,
+				       GFP_NOWAIT, GFP_ATOMIC };
+	static const unsigned int orders[] = { 0, 1, 2, 9 };
+	struct cma *cma = sticky_cma(test);
+	struct cma_region *region = cma->region;
+	struct page **pages;
+	unsigned int i, n = 1024, in = 0, bad = 0;
+
+	pages = kunit_kcalloc(test, 4096, sizeof(*pages), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pages);
+	KUNIT_ASSERT_GT(test, cma_region_nr_free(region), 4UL * n);
+	/* pcp lists filled before the region existed hold other pages */
+	drain_all_pages(NULL);
+
+	for (i = 0; i < n; i++) {
+		pages[i] = alloc_page(GFP_HIGHUSER_MOVABLE);
+		if (pages[i] && pfn_in_region(region, page_to_pfn(pages[i]), 1))
+			in++;
+	}
+	for (i = 0; i < n; i++)
+		if (pages[i])
+			__free_page(pages[i]);
+	/* a handful may come from pcp lists filled before the region was */
+	KUNIT_EXPECT_GE_MSG(test, in, n - n / 16,
+			    "%u of %u movable pages in the sticky region", in, n);
+
+	for (i = 0; i < 4096; i++) {
+		unsigned int order = orders[i % ARRAY_SIZE(orders)];
+
+		pages[i] = alloc_pages(kinds[(i / 4) % ARRAY_SIZE(kinds)] |
+				       __GFP_NOWARN, order);
+		if (pages[i] && is_migrate_sticky_page(pages[i]))
+			bad++;
+		if (pages[i])
+			__free_pages(pages[i], order);
+	}
+	KUNIT_EXPECT_EQ_MSG(test, bad, 0U, "non-movable allocations in sticky blocks");
+	KUNIT_EXPECT_TRUE(test, region_all_blocks(region, MIGRATE_MOVABLE_STICKY));
+}
+
+/*
+ * cma_alloc() on a sticky area: a free range is taken straight off the zone's
+ * lists; pages come back to the zone's lists, the blocks stay sticky.
+ */
+static void sticky_test_alloc_direct(struct kunit *test)
+{
+	static const unsigned long counts[] = { 1, 16, 512, 1024, 3000 };
+	struct cma *cma = sticky_cma(test);
+	struct cma_region *region = cma->region;
+	unsigned long d0, c0, i;
+
+	for (i = 0; i < ARRAY_SIZE(counts); i++) {
+		unsigned long count = counts[i], used = cma_bitmap_used(cma);
+		struct page *page;
+
+		d0 = vm_event_sum(CMA_STICKY_DIRECT);
+		c0 = vm_event_sum(CMA_STICKY_CONTIG);
+		page = cma_alloc(cma, count, 0, false);
+		KUNIT_ASSERT_NOT_NULL_MSG(test, page, "count %lu", count);
+		KUNIT_EXPECT_TRUE(test, pfn_in_region(region, page_to_pfn(page), count));
+		KUNIT_EXPECT_EQ(test, page_count(page), 1);
+		KUNIT_EXPECT_EQ(test, cma_bitmap_used(cma), used + count);
+		/* every page was served, directly or by migration */
+		KUNIT_EXPECT_EQ(test, vm_event_sum(CMA_STICKY_DIRECT) - d0 +
+				vm_event_sum(CMA_STICKY_CONTIG) - c0, count);
+		KUNIT_EXPECT_TRUE(test, cma_release(cma, page, count));
+		KUNIT_EXPECT_EQ(test, cma_bitmap_used(cma), used);
+	}
+	KUNIT_EXPECT_TRUE(test, region_all_blocks(region, MIGRATE_MOVABLE_STICKY));
+}
+
+/* Fill @n pages of a shmem file with a pattern; they go to the region first. */
+static struct file *shmem_fill(struct kunit *test, unsigned long n)
+{
+	struct file *file = shmem_kernel_file_setup("cma_sticky_kunit",
+						    n << PAGE_SHIFT, 0);
+	unsigned long i;
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(file));
+	for (i = 0; i < n; i++) {
+		struct page *page = shmem_read_mapping_page(file->f_mapping, i);
+
+		KUNIT_ASSERT_FALSE(test, IS_ERR(page));
+		memset_page(page, 0, (int)(i & 0xff), PAGE_SIZE);
+		set_page_dirty(page);
+		put_page(page);
+	}
+	return file;
+}
+
+/* How many of the file's @n pages are in the region; checks the pattern. */
+static unsigned long shmem_in_region(struct kunit *test, struct file *file,
+				     unsigned long n, struct cma_region *region)
+{
+	unsigned long i, in = 0;
+
+	for (i = 0; i < n; i++) {
+		struct page *page = shmem_read_mapping_page(file->f_mapping, i);
+		u8 *p;
+
+		KUNIT_ASSERT_FALSE(test, IS_ERR(page));
+		p = kmap_local_page(page);
+		KUNIT_EXPECT_EQ(test, p[0], (u8)(i & 0xff));
+		KUNIT_EXPECT_EQ(test, p[PAGE_SIZE - 1], (u8)(i & 0xff));
+		kunmap_local(p);
+		if (pfn_in_region(region, page_to_pfn(page), 1))
+			in++;
+		put_page(page);
+	}
+	return in;
+}
+
+/*
+ * The whole region while movable pages live in it: cma_alloc() vacates it by
+ * migration, the data survives, and every block is sticky again afterwards.
+ */
+static void sticky_test_vacate(struct kunit *test)
+{
+	struct cma *cma = sticky_cma(test);
+	struct cma_region *region = cma->region;
+	unsigned long n = 2048, in, c0, m0;
+	struct file *file;
+	struct page *page;
+
+	file = shmem_fill(test, n);
+	in = shmem_in_region(test, file, n, region);
+	KUNIT_EXPECT_GE_MSG(test, in, n / 2, "only %lu of %lu shmem pages in the region",
+			    in, n);
+
+	c0 = vm_event_sum(CMA_STICKY_CONTIG);
+	m0 = vm_event_sum(PGMIGRATE_SUCCESS);
+	page = cma_alloc(cma, cma->count, 0, false);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_EXPECT_EQ(test, page_to_pfn(page), region->base_pfn);
+	KUNIT_EXPECT_EQ(test, vm_event_sum(CMA_STICKY_CONTIG) - c0, cma->count);
+	KUNIT_EXPECT_GE(test, vm_event_sum(PGMIGRATE_SUCCESS) - m0, in);
+	kunit_info(test, "vacated %lu MiB: %lu pages migrated\n",
+		   cma->count >> (20 - PAGE_SHIFT),
+		   vm_event_sum(PGMIGRATE_SUCCESS) - m0);
+	/* while the device holds the region, nothing else fits in it */
+	KUNIT_EXPECT_NULL(test, cma_alloc(cma, 1, 0, true));
+	KUNIT_EXPECT_EQ(test, shmem_in_region(test, file, n, region), 0UL);
+	KUNIT_EXPECT_TRUE(test, cma_release(cma, page, cma->count));
+	KUNIT_EXPECT_TRUE(test, region_all_blocks(region, MIGRATE_MOVABLE_STICKY));
+	fput(file);
+}
+
+/* Memory offlining and alloc_contig_pages() may not take sticky blocks. */
+static void sticky_test_others_refused(struct kunit *test)
+{
+	struct cma *cma = sticky_cma(test);
+	struct cma_region *region = cma->region;
+	int ret;
+
+	ret = alloc_contig_range(region->base_pfn,
+				 region->base_pfn + pageblock_nr_pages,
+				 MIGRATE_MOVABLE, GFP_KERNEL | __GFP_NOWARN);
+	KUNIT_EXPECT_EQ(test, ret, -EBUSY);
+	KUNIT_EXPECT_TRUE(test, region_all_blocks(region, MIGRATE_MOVABLE_STICKY));
+}
+
+/*
+ * Sticky -> exclusive -> sticky with allocations outstanding across both
+ * switches, each released in the other mode: every counter comes back.
+ */
+static void sticky_test_switch(struct kunit *test)
+{
+	struct cma *cma = sticky_cma(test);
+	struct cma_region *region = cma->region;
+	struct zone *zone = region->zone;
+	unsigned long managed = zone_managed_pages(zone), cma0 = totalcma_pages;
+	unsigned long zcma = zone->cma_pages, nr = cma->count, used;
+	unsigned int order;
+	struct page *a, *b;
+
+	a = cma_alloc(cma, 100, 0, false);
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	used = cma_bitmap_used(cma);
+
+	KUNIT_ASSERT_EQ(test, cma_region_set_mode(cma, CMA_REGION_EXCLUSIVE), 0);
+	KUNIT_EXPECT_EQ(test, cma_region_mode(cma), CMA_REGION_EXCLUSIVE);
+	KUNIT_EXPECT_TRUE(test, region_all_blocks(region, MIGRATE_MOVABLE_EXCLUSIVE));
+	KUNIT_EXPECT_EQ(test, zone_managed_pages(zone), managed - nr);
+	KUNIT_EXPECT_EQ(test, totalcma_pages, cma0 - nr);
+	KUNIT_EXPECT_EQ(test, zone->cma_pages, zcma - nr);
+	KUNIT_EXPECT_EQ(test, cma_bitmap_used(cma), used);
+	/* everything but what the device holds is on the region's free_area */
+	KUNIT_EXPECT_EQ(test, cma_region_nr_free(region), nr - used);
+
+	b = cma_alloc(cma, 1000, 0, false);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	KUNIT_EXPECT_EQ(test, cma_region_nr_free(region), nr - used - 1000);
+	/* allocated while sticky, freed while exclusive: to the free_area */
+	KUNIT_EXPECT_TRUE(test, cma_release(cma, a, 100));
+	KUNIT_EXPECT_EQ(test, cma_region_nr_free(region), nr - used - 1000 + 100);
+
+	KUNIT_ASSERT_EQ(test, cma_region_set_mode(cma, CMA_REGION_STICKY), 0);
+	KUNIT_EXPECT_EQ(test, cma_region_mode(cma), CMA_REGION_STICKY);
+	KUNIT_EXPECT_TRUE(test, region_all_blocks(region, MIGRATE_MOVABLE_STICKY));
+	KUNIT_EXPECT_EQ(test, zone_managed_pages(zone), managed);
+	KUNIT_EXPECT_EQ(test, totalcma_pages, cma0);
+	KUNIT_EXPECT_EQ(test, zone->cma_pages, zcma);
+	/* allocated while exclusive, freed while sticky: to the zone */
+	KUNIT_EXPECT_TRUE(test, cma_release(cma, b, 1000));
+	KUNIT_EXPECT_EQ(test, cma_bitmap_used(cma), used - 100);
+	for (order = 0; order < NR_PAGE_ORDERS; order++)
+		KUNIT_EXPECT_EQ(test, region->free_area[order].nr_free, 0UL);
+	/* and a double release is refused, with a warning */
+	pr_info("CMA_STICKY_EXPECT_WARN_BEGIN\n");
+	KUNIT_EXPECT_FALSE(test, cma_release(cma, b, 1000));
+	pr_info("CMA_STICKY_EXPECT_WARN_END\n");
+	KUNIT_EXPECT_GE(test, region->nr_switches, 2UL);
+}
+
+/*
+ * A range that cannot be vacated (a page with an extra reference) fails the
+ * switch with -EBUSY and leaves the region sticky, with nothing held.
+ */
+static void sticky_test_switch_fails_cleanly(struct kunit *test)
+{
+	struct cma *cma = sticky_cma(test);
+	struct cma_region *region = cma->region;
+	unsigned long i, n = 1024, used = cma_bitmap_used(cma);
+	unsigned long managed = zone_managed_pages(region->zone);
+	struct page *held = NULL;
+	struct file *file;
+	int ret;
+
+	drain_all_pages(NULL);	/* refill the pcp lists from the region */
+	file = shmem_fill(test, n);
+	for (i = 0; i < n && !held; i++) {
+		struct page *page = shmem_read_mapping_page(file->f_mapping, i);
+
+		KUNIT_ASSERT_FALSE(test, IS_ERR(page));
+		if (pfn_in_region(region, page_to_pfn(page), 1))
+			held = page;	/* keep the reference: not migratable */
+		else
+			put_page(page);
+	}
+	KUNIT_ASSERT_NOT_NULL(test, held);
+
+	ret = cma_region_set_mode(cma, CMA_REGION_EXCLUSIVE);
+	KUNIT_EXPECT_EQ(test, ret, -EBUSY);
+	KUNIT_EXPECT_EQ(test, cma_region_mode(cma), CMA_REGION_STICKY);
+	KUNIT_EXPECT_TRUE(test, region_all_blocks(region, MIGRATE_MOVABLE_STICKY));
+	KUNIT_EXPECT_EQ(test, cma_bitmap_used(cma), used);
+	KUNIT_EXPECT_EQ(test, zone_managed_pages(region->zone), managed);
+	KUNIT_EXPECT_TRUE(test, pfn_in_region(region, page_to_pfn(held), 1));
+	put_page(held);
+	fput(file);
+
+	/* with the reference gone the same switch succeeds, and back */
+	KUNIT_EXPECT_EQ(test, cma_region_set_mode(cma, CMA_REGION_EXCLUSIVE), 0);
+	KUNIT_EXPECT_EQ(test, cma_region_set_mode(cma, CMA_REGION_STICKY), 0);
+	KUNIT_EXPECT_EQ(test, zone_managed_pages(region->zone), managed);
+}
+
+/* Bad requests: a clear errno, nothing changed. */
+static void sticky_test_bad_input(struct kunit *test)
+{
+	struct cma *cma = sticky_cma(test), *legacy = NULL;
+	struct cma_region *region = cma->region;
+	unsigned int i;
+
+	for (i = 0; i < cma_area_count; i++)
+		if (cma_region_mode(&cma_areas[i]) == CMA_REGION_NONE)
+			legacy = &cma_areas[i];
+
+	KUNIT_EXPECT_EQ(test, cma_region_set_mode(cma, CMA_REGION_NONE), -EINVAL);
+	KUNIT_EXPECT_EQ(test, cma_region_set_mode(cma, 42), -EINVAL);
+	KUNIT_EXPECT_EQ(test, cma_region_set_mode(NULL, CMA_REGION_STICKY),
+			-EOPNOTSUPP);
+	if (legacy) {
+		KUNIT_EXPECT_EQ(test, cma_region_set_mode(legacy, CMA_REGION_EXCLUSIVE),
+				-EOPNOTSUPP);
+		KUNIT_EXPECT_EQ(test, cma_region_mode(legacy), CMA_REGION_NONE);
+	}
+	/* a switch while another one runs */
+	set_bit(0, &region->switching);
+	KUNIT_EXPECT_EQ(test, cma_region_set_mode(cma, CMA_REGION_EXCLUSIVE), -EBUSY);
+	clear_bit(0, &region->switching);
+	KUNIT_EXPECT_EQ(test, cma_region_mode(cma), CMA_REGION_STICKY);
+	/* to the mode it is in: nothing to do */
+	KUNIT_EXPECT_EQ(test, cma_region_set_mode(cma, CMA_REGION_STICKY), 0);
+
+	KUNIT_EXPECT_EQ(test, cma_region_parse_mode("sticky\n"), CMA_REGION_STICKY);
+	KUNIT_EXPECT_EQ(test, cma_region_parse_mode("exclusive"), CMA_REGION_EXCLUSIVE);
+	KUNIT_EXPECT_EQ(test, cma_region_parse_mode("cma"), CMA_REGION_NONE);
+	KUNIT_EXPECT_EQ(test, cma_region_parse_mode("stickyx"), CMA_REGION_NONE);
+	KUNIT_EXPECT_EQ(test, cma_region_parse_mode(""), CMA_REGION_NONE);
+	KUNIT_EXPECT_TRUE(test, region_all_blocks(region, MIGRATE_MOVABLE_STICKY));
+}
+
+/*
+ * Free sticky pages are free CMA memory of the zone (NR_FREE_CMA_PAGES,
+ * hence CmaFree and the ALLOC_CMA watermarks only): a release of 4096
+ * pages, drained from the pcp lists, raises it by 4096.
+ */
+static void sticky_test_counted_as_cma(struct kunit *test)
+{
+	struct cma *cma = sticky_cma(test);
+	struct cma_region *region = cma->region;
+	struct zone *zone = region->zone;
+	long before, after;
+	struct page *page;
+
+	KUNIT_EXPECT_TRUE(test, static_branch_unlikely(&cma_region_sticky_key));
+	KUNIT_EXPECT_GE(test, zone->cma_pages, cma->count);
+	page = cma_alloc(cma, 4096, 0, false);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	drain_all_pages(zone);
+	before = zone_page_state_snapshot(zone, NR_FREE_CMA_PAGES);
+	KUNIT_EXPECT_TRUE(test, cma_release(cma, page, 4096));
+	drain_all_pages(zone);
+	after = zone_page_state_snapshot(zone, NR_FREE_CMA_PAGES);
+	/* nothing else runs at boot but the odd movable allocation */
+	KUNIT_EXPECT_GE(test, after - before, 4096L - 64);
+	KUNIT_EXPECT_LE(test, after - before, 4096L);
+}
+
+static struct kunit_case cma_sticky_test_cases[] = {
+	KUNIT_CASE(sticky_test_placement),
+	KUNIT_CASE(sticky_test_alloc_direct),
+	KUNIT_CASE(sticky_test_counted_as_cma),
+	KUNIT_CASE(sticky_test_vacate),
+	KUNIT_CASE(sticky_test_others_refused),
+	KUNIT_CASE(sticky_test_switch),
+	KUNIT_CASE(sticky_test_switch_fails_cleanly),
+	KUNIT_CASE(sticky_test_bad_input),
+	{}
+};
+
+static struct kunit_suite cma_sticky_test_suite = {
+	.name = "cma_sticky",
+	.test_cases = cma_sticky_test_cases,
+};
+
+kunit_test_suite(cma_sticky_test_suite);
 
 #endif /* _MM_PAGE_ALLOC_CMA_KUNIT_H */

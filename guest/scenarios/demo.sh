@@ -4,6 +4,37 @@
 kb() { sed -n "s/^$1: *\([0-9]*\) kB/\1/p" /proc/meminfo; }
 say() { echo "DEMO: $*"; }
 
+vm() { sed -n "s/^$1 //p" /proc/vmstat; }
+cs() { awk '{ printf "%d", $1 * 100 }' /proc/uptime; }	# centiseconds
+
+# A sticky area: lent to movable memory, vacated for the device, switched
+# live to exclusive and back.
+demo_sticky() {
+	local area=$1 d=$2 s=$3 count=$4 mb=$(( $4 / 256 )) t m0 c0
+	say "  region free_pages $(cat "$s/free_pages"), CmaStickyFree $(kb CmaStickyFree) kB"
+	dd if=/dev/zero of=/tmp/fill bs=1M count=$(( mb * 3 / 4 )) 2>/dev/null
+	say "  $(( mb * 3 / 4 )) MiB written to tmpfs (movable page cache): region free_pages $(cat "$s/free_pages"), CmaStickyFree $(kb CmaStickyFree) kB - movable memory fills the sticky region first"
+	m0=$(vm pgmigrate_success) c0=$(vm cma_sticky_contig) t=$(cs)
+	if echo "$count" > "$d/alloc"; then
+		say "  device cma_alloc($count) of the whole occupied region: ok in $(( $(cs) - t ))0 ms, $(( $(vm pgmigrate_success) - m0 )) pages migrated out, cma_sticky_contig +$(( $(vm cma_sticky_contig) - c0 )), free_pages $(cat "$s/free_pages")"
+		echo "$count" > "$d/free"
+	else
+		say "  device cma_alloc($count) failed"; rc=1
+	fi
+	rm -f /tmp/fill
+	m0=$(kb MemTotal) t=$(cs)
+	if echo exclusive > "$s/mode"; then
+		say "  switch to exclusive in $(( $(cs) - t ))0 ms: mode $(cat "$s/mode"), MemTotal $m0 -> $(kb MemTotal) kB, CmaExclusiveTotal $(kb CmaExclusiveTotal) kB, region free_pages $(cat "$s/free_pages")"
+		echo 4096 > "$d/alloc" && say "  cma_alloc(4096) from its own free lists: free_pages $(cat "$s/free_pages")" && echo 4096 > "$d/free"
+		t=$(cs)
+		echo sticky > "$s/mode" && say "  switch back to sticky in $(( $(cs) - t ))0 ms: MemTotal $(kb MemTotal) kB, CmaStickyFree $(kb CmaStickyFree) kB"
+		say "  $(tr '\n' ' ' < "$s/switch_stats")"
+	else
+		say "  switch to exclusive failed"; rc=1
+	fi
+	echo bogus > "$s/mode" 2>/dev/null || say "  'bogus' > mode refused: $(cat "$s/mode") unchanged"
+}
+
 say "kernel $(uname -r), MemTotal $(( $(kb MemTotal) / 1024 )) MiB, MemFree $(( $(kb MemFree) / 1024 )) MiB, CmaTotal $(( $(kb CmaTotal) / 1024 )) MiB"
 for d in /sys/kernel/debug/cma/*; do
 	[ -d "$d" ] || continue
@@ -13,7 +44,9 @@ for d in /sys/kernel/debug/cma/*; do
 	count=$(cat "$d/count")
 	n=4096
 	say "area '$area' ($mode): $count pages ($((count / 256)) MiB) at pfn $(cat "$d/base_pfn")"
-	if [ "$mode" = exclusive ]; then
+	if [ "$mode" = sticky ]; then
+		demo_sticky "$area" "$d" "$s" "$count"
+	elif [ "$mode" = exclusive ]; then
 		f0=$(cat "$s/free_pages") m0=$(kb MemFree)
 		echo $n > "$d/alloc" || { say "  cma_alloc($n) failed"; rc=1; continue; }
 		f1=$(cat "$s/free_pages") m1=$(kb MemFree)

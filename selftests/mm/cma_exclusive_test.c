@@ -172,16 +172,16 @@ TEST(boot_entries)
 		strtoull(size, &end, 0);
 		valid = fields == 3 && end != size &&
 			strchr("KMGkmg", *end) && !end[1] &&
-			!strcmp(mode, "exclusive");
+			(!strcmp(mode, "exclusive") || !strcmp(mode, "sticky"));
 		snprintf(dir, sizeof(dir), "%s/%s", CMA_SYSFS, name);
 		if (valid) {
 			EXPECT_EQ(0, read_str(dir, "mode", got, sizeof(got)));
-			EXPECT_STREQ("exclusive", got);
+			EXPECT_STREQ(mode, got);
 		} else {
 			EXPECT_EQ(-ENOENT, read_str(dir, "mode", got, sizeof(got)));
 		}
 		TH_LOG("cma_region entry '%s': %s", spec,
-		       valid ? "exclusive area" : "refused");
+		       valid ? mode : "refused");
 		checked++;
 	}
 	EXPECT_GT(checked, 0);

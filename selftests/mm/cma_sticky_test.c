@@ -1,0 +1,496 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Sticky CMA regions (CONFIG_CMA_STICKY) seen from user space, on the area
+ * named "shared" (cma_region=shared:256M:sticky; make check boots with it):
+ *
+ * - movable memory (anon and tmpfs) fills the region first, no unmovable
+ *   page is ever placed in it, and the device can still take all of it;
+ * - a workload that needs most of the region runs in it without waking
+ *   kswapd; switched to exclusive, the region's memory leaves MemTotal;
+ * - FOLL_LONGTERM pins migrate the pages out of the region first;
+ * - the region switches live between sticky and exclusive under memory
+ *   pressure with an allocation outstanding, every counter exact;
+ * - a switch that cannot vacate fails with EBUSY and changes nothing;
+ * - bad writes to the mode file get a clear errno.
+ *
+ * Page placement is read from /proc/self/pagemap and /proc/kpageflags.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <linux/types.h>
+
+#include "../kselftest_harness.h"
+#include "../../../../mm/gup_test.h"
+#include "cma_util.h"
+
+#define AREA "shared"
+#define KPF_SLAB	7
+#define KPF_BUDDY	10
+#define KPF_PGTABLE	26
+#define KPF_RESERVED	32
+
+static long page_size;
+
+static long meminfo_pages(const char *name)
+{
+	long kb = meminfo_kb(name);
+
+	return kb < 0 ? -1 : kb / (page_size / 1024);
+}
+
+/* A /proc/vmstat counter; -1 if absent. */
+static long vmstat_read(const char *name)
+{
+	char line[256];
+	size_t len = strlen(name);
+	long val = -1;
+	FILE *f = fopen("/proc/vmstat", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, name, len) && line[len] == ' ') {
+			val = strtol(line + len + 1, NULL, 10);
+			break;
+		}
+	fclose(f);
+	return val;
+}
+
+/* Write a string to <dir>/<file>; 0 or -errno. */
+static int write_str(const char *dir, const char *file, const char *s)
+{
+	char path[2 * PATH_MAX];
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, s, strlen(s)) != (ssize_t)strlen(s))
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* How many of the pages of [addr, addr + len) lie in [base, base + count). */
+static long pages_in(void *addr, size_t len, unsigned long base,
+		     unsigned long count)
+{
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+	size_t i, n = len / page_size;
+	long in = 0;
+
+	if (fd < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		uint64_t e;
+		unsigned long pfn;
+
+		if (pread(fd, &e, sizeof(e),
+			  ((uintptr_t)addr / page_size + i) * sizeof(e)) != sizeof(e)) {
+			in = -1;
+			break;
+		}
+		if (!(e >> 63))
+			continue;
+		pfn = e & ((1ULL << 55) - 1);
+		if (pfn >= base && pfn < base + count)
+			in++;
+	}
+	close(fd);
+	return in;
+}
+
+static void *map_touch(size_t len, int fd, unsigned char seed)
+{
+	unsigned char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+				fd < 0 ? MAP_PRIVATE | MAP_ANONYMOUS : MAP_SHARED,
+				fd, 0);
+	size_t i;
+
+	if (p == MAP_FAILED)
+		return NULL;
+	for (i = 0; i < len; i += page_size)
+		p[i] = (unsigned char)(seed + i / page_size);
+	return p;
+}
+
+static bool check_pattern(unsigned char *p, size_t len, unsigned char seed)
+{
+	size_t i;
+
+	for (i = 0; i < len; i += page_size)
+		if (p[i] != (unsigned char)(seed + i / page_size))
+			return false;
+	return true;
+}
+
+FIXTURE(sticky) {
+	char dbg[PATH_MAX];
+	char sys[PATH_MAX];
+	unsigned long base, count;
+	pid_t churn;
+	long held;
+};
+
+FIXTURE_SETUP(sticky)
+{
+	char mode[32];
+
+	page_size = sysconf(_SC_PAGESIZE);
+	snprintf(self->sys, sizeof(self->sys), "%s/%s", CMA_SYSFS, AREA);
+	snprintf(self->dbg, sizeof(self->dbg), "%s/%s", CMA_DEBUGFS, AREA);
+	if (read_str(self->sys, "mode", mode, sizeof(mode)))
+		SKIP(return, "no CMA area '%s' (cma_region=%s:256M:sticky)", AREA, AREA);
+	ASSERT_STREQ("sticky", mode);
+	self->base = read_long(self->dbg, "base_pfn");
+	self->count = read_long(self->dbg, "count");
+	ASSERT_GT(self->count, 0);
+}
+
+FIXTURE_TEARDOWN(sticky)
+{
+	if (self->churn > 0) {
+		kill(self->churn, SIGKILL);
+		waitpid(self->churn, NULL, 0);
+	}
+	write_str(self->sys, "mode", "sticky");
+	if (self->held)
+		write_count(self->dbg, "free", self->held);
+}
+
+/*
+ * Fill the region with anon and tmpfs pages, walk it: no unmovable page;
+ * then the device takes the whole region, and the data is intact.
+ */
+TEST_F_TIMEOUT(sticky, fill_then_take_all, 600)
+{
+	size_t half = self->count / 2 * page_size;
+	long free0 = read_long(self->sys, "free_pages"), in_anon, in_tmpfs;
+	long mig0 = vmstat_read("pgmigrate_success"), bad = 0, buddy = 0;
+	int memfd = memfd_create("cma_sticky_test", 0);
+	unsigned char *anon, *tmpfs;
+	unsigned long pfn;
+	double t;
+	int kpf;
+
+	ASSERT_GE(memfd, 0);
+	ASSERT_EQ(0, ftruncate(memfd, half));
+	anon = map_touch(half, -1, 1);
+	tmpfs = map_touch(half, memfd, 2);
+	ASSERT_NE(NULL, anon);
+	ASSERT_NE(NULL, tmpfs);
+	in_anon = pages_in(anon, half, self->base, self->count);
+	in_tmpfs = pages_in(tmpfs, half, self->base, self->count);
+	TH_LOG("region %lu pages, %ld free before", self->count, free0);
+	TH_LOG("anon %ld/%zu and tmpfs %ld/%zu pages in it, %ld free now",
+	       in_anon, half / page_size, in_tmpfs, half / page_size,
+	       read_long(self->sys, "free_pages"));
+	/* sticky first: the region is (nearly) full of the two */
+	EXPECT_GE(in_anon + in_tmpfs, free0 * 9 / 10);
+
+	kpf = open("/proc/kpageflags", O_RDONLY);
+	ASSERT_GE(kpf, 0);
+	for (pfn = self->base; pfn < self->base + self->count; pfn++) {
+		uint64_t f;
+
+		ASSERT_EQ(sizeof(f), pread(kpf, &f, sizeof(f), pfn * sizeof(f)));
+		if (f & ((1ULL << KPF_SLAB) | (1ULL << KPF_PGTABLE) |
+			 (1ULL << KPF_RESERVED)))
+			bad++;
+		if (f & (1ULL << KPF_BUDDY))
+			buddy++;
+	}
+	close(kpf);
+	EXPECT_EQ(0, bad);
+
+	t = now_ms();
+	ASSERT_EQ(0, write_count(self->dbg, "alloc", self->count));
+	t = now_ms() - t;
+	TH_LOG("whole region (%lu MiB) allocated in %.1f ms: %ld pages migrated",
+	       self->count * page_size >> 20, t, vmstat_read("pgmigrate_success") - mig0);
+	EXPECT_GE(vmstat_read("pgmigrate_success") - mig0, in_anon + in_tmpfs);
+	EXPECT_EQ(0, read_long(self->sys, "free_pages"));
+	EXPECT_EQ(0, pages_in(anon, half, self->base, self->count));
+	EXPECT_EQ(0, pages_in(tmpfs, half, self->base, self->count));
+	EXPECT_TRUE(check_pattern(anon, half, 1));
+	EXPECT_TRUE(check_pattern(tmpfs, half, 2));
+	ASSERT_EQ(0, write_count(self->dbg, "free", self->count));
+
+	munmap(anon, half);
+	munmap(tmpfs, half);
+	close(memfd);
+}
+
+/* Run a child that maps and touches @len of anon memory; pages in region. */
+static long workload(size_t len, unsigned long base, unsigned long count,
+		     int *status)
+{
+	int fds[2];
+	long in = -1;
+	pid_t pid;
+
+	if (pipe(fds))
+		return -1;
+	pid = fork();
+	if (!pid) {
+		unsigned char *p = map_touch(len, -1, 3);
+
+		in = p ? pages_in(p, len, base, count) : -1;
+		if (write(fds[1], &in, sizeof(in)) != sizeof(in))
+			_exit(2);
+		_exit(p && check_pattern(p, len, 3) ? 0 : 1);
+	}
+	close(fds[1]);
+	if (read(fds[0], &in, sizeof(in)) != sizeof(in))
+		in = -1;
+	close(fds[0]);
+	waitpid(pid, status, 0);
+	return in;
+}
+
+/*
+ * The utilization scenario: a workload needing 90% of the region's free
+ * memory runs in the region without waking kswapd and without OOM; with
+ * the region exclusive, the region's memory has left MemTotal and the same
+ * workload runs outside it.
+ */
+TEST_F_TIMEOUT(sticky, utilization, 600)
+{
+	long total0 = meminfo_pages("MemTotal"), avail0 = meminfo_pages("MemAvailable");
+	long free0 = read_long(self->sys, "free_pages");
+	size_t len = free0 * 9 / 10 * page_size;
+	long kswapd0 = vmstat_read("pageoutrun"), oom0 = vmstat_read("oom_kill");
+	long scan0 = vmstat_read("pgscan_kswapd"), in, avail_x;
+	int status;
+
+	ASSERT_GT(free0, (long)self->count / 2);
+	in = workload(len, self->base, self->count, &status);
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	TH_LOG("sticky: workload of %zu MiB: %.1f%% of it in the region",
+	       len >> 20, 100.0 * in / (len / page_size));
+	TH_LOG("sticky: kswapd runs %ld, pages scanned %ld, OOM kills %ld",
+	       vmstat_read("pageoutrun") - kswapd0,
+	       vmstat_read("pgscan_kswapd") - scan0,
+	       vmstat_read("oom_kill") - oom0);
+	EXPECT_GE(in * 100, (long)(len / page_size) * 95);
+	EXPECT_EQ(0, vmstat_read("pageoutrun") - kswapd0);
+	EXPECT_EQ(0, vmstat_read("oom_kill") - oom0);
+
+	ASSERT_EQ(0, write_str(self->sys, "mode", "exclusive"));
+	EXPECT_EQ(total0 - (long)self->count, meminfo_pages("MemTotal"));
+	avail_x = meminfo_pages("MemAvailable");
+	EXPECT_LE(avail_x, avail0 - free0 * 9 / 10);
+	kswapd0 = vmstat_read("pageoutrun");
+	in = workload(len, self->base, self->count, &status);
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(0, in);
+	TH_LOG("exclusive: MemTotal -%lu MiB, MemAvailable %ld -> %ld MiB",
+	       self->count * page_size >> 20, avail0 * page_size >> 20,
+	       avail_x * page_size >> 20);
+	TH_LOG("exclusive: the workload ran outside the region, kswapd runs %ld",
+	       vmstat_read("pageoutrun") - kswapd0);
+	ASSERT_EQ(0, write_str(self->sys, "mode", "sticky"));
+	EXPECT_EQ(total0, meminfo_pages("MemTotal"));
+}
+
+/* FOLL_LONGTERM pins (gup_test) move the pages out of the region first. */
+TEST_F(sticky, longterm_pin_migrates)
+{
+	static const __u32 flags[] = { PIN_LONGTERM_TEST_FLAG_USE_WRITE,
+		PIN_LONGTERM_TEST_FLAG_USE_WRITE | PIN_LONGTERM_TEST_FLAG_USE_FAST };
+	size_t len = 16UL << 20;	/* more than the pcp lists hold */
+	unsigned int i;
+	int gup;
+
+	gup = open("/sys/kernel/debug/gup_test", O_RDWR);
+	if (gup < 0)
+		SKIP(return, "no /sys/kernel/debug/gup_test (CONFIG_GUP_TEST)");
+	for (i = 0; i < 2; i++) {
+		struct pin_longterm_test args = { .size = len, .flags = flags[i] };
+		unsigned char *p = map_touch(len, -1, 4);
+		long before, after;
+
+		ASSERT_NE(NULL, p);
+		before = pages_in(p, len, self->base, self->count);
+		args.addr = (uintptr_t)p;
+		ASSERT_EQ(0, ioctl(gup, PIN_LONGTERM_TEST_START, &args));
+		after = pages_in(p, len, self->base, self->count);
+		TH_LOG("pin (flags %u): %ld of %zu pages in the region before, %ld after",
+		       flags[i], before, len / page_size, after);
+		EXPECT_GE(before, (long)(len / page_size) / 2);
+		EXPECT_EQ(0, after);
+		EXPECT_TRUE(check_pattern(p, len, 4));
+		ASSERT_EQ(0, ioctl(gup, PIN_LONGTERM_TEST_STOP));
+		munmap(p, len);
+	}
+	close(gup);
+}
+
+/* Sum of free_pages of the other exclusive areas. */
+static long other_exclusive_free(const char *self_name)
+{
+	char dirs[][16] = { "kunit" };
+	long sum = 0;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(dirs); i++) {
+		char dir[PATH_MAX], mode[32];
+
+		snprintf(dir, sizeof(dir), "%s/%s", CMA_SYSFS, dirs[i]);
+		if (strcmp(dirs[i], self_name) &&
+		    !read_str(dir, "mode", mode, sizeof(mode)) &&
+		    !strcmp(mode, "exclusive"))
+			sum += read_long(dir, "free_pages");
+	}
+	return sum;
+}
+
+/*
+ * Twelve switches while a child churns anon memory and an allocation stays
+ * outstanding across all of them: in exclusive mode the region, meminfo
+ * and MemTotal are exact every time; back in sticky mode MemTotal and
+ * CmaTotal are what they were.
+ */
+TEST_F_TIMEOUT(sticky, switch_under_pressure, 600)
+{
+	long total0 = meminfo_pages("MemTotal"), cma0 = meminfo_pages("CmaTotal");
+	long xtotal0 = meminfo_pages("CmaExclusiveTotal"), held = 64;
+	pid_t churn;
+	char stats[128];
+	double t, tx = 0, ts = 0, worst = 0;
+	int i, n = 6;
+
+	ASSERT_EQ(0, write_count(self->dbg, "alloc", held));
+	self->held = held;
+	churn = fork();
+	if (!churn) {
+		size_t len = 32UL << 20;
+
+		/* never outlive the test, whatever ends it */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		for (;;) {
+			unsigned char *p = map_touch(len, -1, 5);
+
+			if (p)
+				munmap(p, len);
+		}
+	}
+	self->churn = churn;
+	for (i = 0; i < n; i++) {
+		t = now_ms();
+		ASSERT_EQ(0, write_str(self->sys, "mode", "exclusive"));
+		t = now_ms() - t;
+		tx += t;
+		worst = t > worst ? t : worst;
+		EXPECT_EQ((long)self->count - held, read_long(self->sys, "free_pages"));
+		EXPECT_EQ(total0 - (long)self->count, meminfo_pages("MemTotal"));
+		EXPECT_EQ(cma0 - (long)self->count, meminfo_pages("CmaTotal"));
+		EXPECT_EQ(xtotal0 + (long)self->count, meminfo_pages("CmaExclusiveTotal"));
+		EXPECT_EQ(other_exclusive_free(AREA) + (long)self->count - held,
+			  meminfo_pages("CmaExclusiveFree"));
+
+		t = now_ms();
+		ASSERT_EQ(0, write_str(self->sys, "mode", "sticky"));
+		t = now_ms() - t;
+		ts += t;
+		worst = t > worst ? t : worst;
+		EXPECT_EQ(total0, meminfo_pages("MemTotal"));
+		EXPECT_EQ(cma0, meminfo_pages("CmaTotal"));
+		EXPECT_EQ(xtotal0, meminfo_pages("CmaExclusiveTotal"));
+	}
+	kill(churn, SIGKILL);
+	waitpid(churn, NULL, 0);
+	self->churn = 0;
+	ASSERT_EQ(0, read_str(self->sys, "switch_stats", stats, sizeof(stats)));
+	TH_LOG("%d round trips under pressure; %s", n, stats);
+	TH_LOG("to exclusive %.1f ms, to sticky %.1f ms on average, worst %.1f ms",
+	       tx / n, ts / n, worst);
+	ASSERT_EQ(0, write_count(self->dbg, "free", held));
+	self->held = 0;
+}
+
+/*
+ * Pages held by a pipe (vmsplice) cannot migrate: the switch fails with
+ * EBUSY and the region stays sticky, its counters unchanged.
+ */
+TEST_F_TIMEOUT(sticky, switch_fails_cleanly, 600)
+{
+	long total0 = meminfo_pages("MemTotal"), cma0 = meminfo_pages("CmaTotal");
+	size_t len = 16 * page_size;
+	unsigned char *p = map_touch(len, -1, 6);
+	struct iovec iov = { .iov_base = p, .iov_len = len };
+	char mode[32];
+	int fds[2];
+
+	ASSERT_NE(NULL, p);
+	ASSERT_GT(pages_in(p, len, self->base, self->count), 0);
+	ASSERT_EQ(0, pipe(fds));
+	ASSERT_EQ((ssize_t)len, vmsplice(fds[1], &iov, 1, 0));
+
+	EXPECT_EQ(-EBUSY, write_str(self->sys, "mode", "exclusive"));
+	ASSERT_EQ(0, read_str(self->sys, "mode", mode, sizeof(mode)));
+	EXPECT_STREQ("sticky", mode);
+	EXPECT_EQ(total0, meminfo_pages("MemTotal"));
+	EXPECT_EQ(cma0, meminfo_pages("CmaTotal"));
+
+	/* the pipe's references go with it */
+	close(fds[0]);
+	close(fds[1]);
+	munmap(p, 16 * page_size);
+	EXPECT_EQ(0, write_str(self->sys, "mode", "exclusive"));
+	EXPECT_EQ(0, write_str(self->sys, "mode", "sticky"));
+}
+
+/* Bad writes: EINVAL for a bad mode, EOPNOTSUPP on a MIGRATE_CMA area. */
+TEST_F(sticky, bad_input)
+{
+	static const char * const bad[] = { "bogus", "cma", "sticky exclusive",
+					    "exclusive2", "\n" };
+	char mode[32], legacy[PATH_MAX];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		EXPECT_EQ(-EINVAL, write_str(self->sys, "mode", bad[i]));
+		ASSERT_EQ(0, read_str(self->sys, "mode", mode, sizeof(mode)));
+		EXPECT_STREQ("sticky", mode);
+	}
+	snprintf(legacy, sizeof(legacy), "%s/reserved", CMA_SYSFS);
+	if (!read_str(legacy, "mode", mode, sizeof(mode))) {
+		EXPECT_STREQ("cma", mode);
+		EXPECT_EQ(-EOPNOTSUPP, write_str(legacy, "mode", "sticky"));
+		EXPECT_EQ(-EOPNOTSUPP, write_str(legacy, "mode", "exclusive"));
+		ASSERT_EQ(0, read_str(legacy, "mode", mode, sizeof(mode)));
+		EXPECT_STREQ("cma", mode);
+	}
+	/* the mode it already has: accepted, nothing to do */
+	EXPECT_EQ(0, write_str(self->sys, "mode", "sticky"));
+}
+
+TEST_HARNESS_MAIN
