@@ -9,6 +9,7 @@
 #include <linux/cma.h>
 #include <linux/jump_label.h>
 #include <linux/mmzone.h>
+#include <linux/vmstat.h>
 
 struct cma;
 struct seq_file;
@@ -144,6 +145,14 @@ static inline bool cma_has_region(const struct cma *cma)
 	return cma_region_mode(cma) != CMA_REGION_NONE;
 }
 
+/* cma_alloc() got @count pages of @cma by alloc_contig_range() */
+static inline void cma_region_count_contig(const struct cma *cma,
+					   unsigned long count)
+{
+	if (cma_has_region(cma))
+		count_vm_events(CMA_STICKY_CONTIG, count);
+}
+
 #else /* CONFIG_CMA_STICKY */
 
 static inline void cma_region_show_pagetypeinfo(struct seq_file *m,
@@ -186,6 +195,11 @@ static inline int cma_migratetype(const struct cma *cma)
 static inline bool cma_has_region(const struct cma *cma)
 {
 	return false;
+}
+
+static inline void cma_region_count_contig(const struct cma *cma,
+					   unsigned long count)
+{
 }
 
 static inline bool cma_region_claim_free(struct cma *cma, unsigned long pfn,
