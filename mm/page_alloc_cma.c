@@ -430,6 +430,13 @@ bool cma_region_claim_free(struct cma *cma, unsigned long pfn,
 	return true;
 }
 
+/* cma_alloc() got @count pages of @cma by alloc_contig_range(). */
+void cma_region_count_contig(const struct cma *cma, unsigned long count)
+{
+	if (cma_has_region(cma))
+		count_vm_events(CMA_STICKY_CONTIG, count);
+}
+
 /*
  * A small request on a sticky region: one free sticky block of the covering
  * order from the zone's lists, if the zone has one in this region.

@@ -9,7 +9,6 @@
 #include <linux/cma.h>
 #include <linux/jump_label.h>
 #include <linux/mmzone.h>
-#include <linux/vmstat.h>
 
 struct cma;
 struct seq_file;
@@ -63,6 +62,7 @@ struct page *cma_region_alloc(struct cma *cma, unsigned long count,
 			      unsigned int align, gfp_t gfp);
 bool cma_region_claim_free(struct cma *cma, unsigned long pfn,
 			   unsigned long count, gfp_t gfp);
+void cma_region_count_contig(const struct cma *cma, unsigned long count);
 bool cma_region_release(struct cma *cma, const struct page *pages,
 			unsigned long count);
 unsigned long cma_region_nr_free(struct cma_region *region);
@@ -143,14 +143,6 @@ static inline int cma_migratetype(const struct cma *cma)
 static inline bool cma_has_region(const struct cma *cma)
 {
 	return cma_region_mode(cma) != CMA_REGION_NONE;
-}
-
-/* cma_alloc() got @count pages of @cma by alloc_contig_range() */
-static inline void cma_region_count_contig(const struct cma *cma,
-					   unsigned long count)
-{
-	if (cma_has_region(cma))
-		count_vm_events(CMA_STICKY_CONTIG, count);
 }
 
 #else /* CONFIG_CMA_STICKY */
