@@ -5,13 +5,14 @@
 SHELL := /bin/bash
 S := scripts
 
-.PHONY: all run check series base deps fetch assemble clean help
+.PHONY: all run check bench series base deps fetch assemble clean help
 
 all: run
 
 help:
 	@echo "make            build the lean kernel, boot it in QEMU, print the demo"
 	@echo "make check      gates + debug kernel boot with KUnit and kselftests"
+	@echo "make bench      allocation latency of every CMA arm + hot path (out/bench/results.md)"
 	@echo "make series     git format-patch --cover-letter of out/linux into out/series/"
 	@echo "make base       build the unpatched base with the same configs"
 	@echo "make clean      remove out/ (keeps the downloaded base package)"
@@ -31,6 +32,9 @@ run: assemble
 
 check: fetch
 	@$(S)/check.sh
+
+bench: assemble
+	@$(S)/bench.sh
 
 series: assemble
 	@rm -rf out/series && cd out/linux && \

@@ -6,7 +6,7 @@
 
 pkgs=(make gcc libc6-dev git perl python3 flex bison bc libelf-dev libssl-dev
       cpio busybox-static qemu-system-x86 sparse coccinelle ccache xz-utils
-      rsync kmod "$@")
+      rsync kmod gnuplot-nox "$@")
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -1,0 +1,200 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# `make bench`: allocation latency of every way to get contiguous memory,
+# and the series' cost on the page allocator's hot path.
+#
+# Three kernels, each with the bench driver bench/cma_bench.c built in
+# (copied into a detached git worktree of out/linux, never committed):
+#   patched_on   out/linux HEAD, CONFIG_CMA_STICKY=y   (every arm)
+#   patched_off  out/linux HEAD, CONFIG_CMA_STICKY=n   (hot path)
+#   base         out/linux tag base (the pristine base) (hot path)
+# One QEMU boot (TCG, -icount shift=0, 1 GiB, one vCPU) per arm runs every
+# scenario.  One vCPU: under -icount QEMU runs the vCPUs of a guest in turn,
+# in slices of 100 ms of virtual time, so every cross-CPU wait (an IPI, the
+# flush_work() of lru_add_drain_all()) would cost up to 100 ms of guest time.
+# "-cpu max,erms=off": icount counts every iteration of a rep-string
+# instruction as one instruction, so the kernel's "rep stosb" page clearing
+# (ERMS) would cost 4096 ns a page and dwarf everything else; without ERMS
+# it clears with "rep stosq" (512) and copies with "rep movsq" (512), which
+# keeps clearing and copying in proportion and halves the filling time.
+# No RDRAND/RDSEED (QEMU feeds them from the host), an RTC on the virtual
+# clock and no user-space ASLR ("norandmaps"): nothing random in the guest.
+# scripts/bench_report.py turns the console logs into out/bench/results.md,
+# results.json and *.png, and the README's benchmark section.
+#
+# `scripts/bench.sh build` only builds the three kernels.
+# BENCH_REV=<commit of out/linux> benchmarks that commit instead of HEAD.
+# BENCH_ARMS="exclusive buddy ..." limits the arms, BENCH_PLAN=quick the
+# sizes, BENCH_DET=0 skips the determinism re-run, BENCH_PAR=N boots N
+# guests at a time (default: the number of cores; icount figures do not
+# depend on it, the wall-clock ones do).
+. "$(dirname "$0")/lib.sh"
+
+QEXTRA="-icount shift=0,sleep=off -cpu max,erms=off,rdrand=off,rdseed=off"
+QEXTRA+=" -rtc base=2024-11-17T00:00:00,clock=vm"
+B=$OUT/bench
+ARMS=${BENCH_ARMS:-migrate_cma zone_movable sticky exclusive buddy}
+PLAN=${BENCH_PLAN:-full}
+PAR=${BENCH_PAR:-$(nproc)}
+DET=${BENCH_DET:-1}
+NICE=(nice -n "${BENCH_NICE:-19}")
+mkdir -p "$B/logs"
+t_start=$(date +%s)
+
+[ -d "$SRC/.git" ] || die "out/linux is missing: run 'make assemble' (or 'make bench') first"
+command -v gnuplot >/dev/null || die "gnuplot is missing (scripts/deps.sh gnuplot)"
+
+# ---- sources: detached worktrees of out/linux plus the driver --------------
+prepare_src() {	# prepare_src DIR REV
+	local wt=$1 rev=$2
+	git -C "$SRC" worktree prune
+	if ! git -C "$wt" rev-parse --git-dir >/dev/null 2>&1; then
+		rm -rf "$wt"
+		git -C "$SRC" worktree add -q --detach "$wt" "$rev"
+	fi
+	if [ "$(git -C "$wt" rev-parse HEAD)" != "$(git -C "$SRC" rev-parse "$rev^{commit}")" ]; then
+		git -C "$wt" checkout -q -f --detach "$rev"
+	fi
+	# Only what the bench adds differs from the commit; files are rewritten
+	# only when they change, so that kbuild rebuilds only what changed.
+	local mk
+	mk=$(git -C "$wt" show HEAD:mm/Makefile;
+	     printf '# cma-sticky bench driver (scripts/bench.sh; not part of the tree)\nobj-y += cma_bench.o')
+	[ "$(cat "$wt/mm/Makefile")" = "$mk" ] || printf '%s\n' "$mk" > "$wt/mm/Makefile"
+	cmp -s "$TOP/bench/cma_bench.c" "$wt/mm/cma_bench.c" ||
+		cp -p "$TOP/bench/cma_bench.c" "$wt/mm/cma_bench.c"
+}
+
+build_kernel() {	# build_kernel NAME SRCDIR [nosticky|base]
+	local name=$1 src=$2 kind=${3:-}
+	local bld=$B/build-$name blog=$B/logs/build-$name.log skip_re='^$'
+	local frags=("$TOP/configs/common.config" "$TOP/configs/run.config")
+	[ "$kind" = nosticky ] && frags+=("$TOP/configs/nosticky.config")
+	frags+=("$TOP/configs/bench.config")
+	[ "$kind" = base ] && skip_re='^(# )?CONFIG_CMA_STICKY'
+	local stamp
+	stamp=$( (git -C "$src" rev-parse HEAD; cat "${frags[@]}" "$src/mm/Makefile" "$src/mm/cma_bench.c";
+		cat "$TOP/scripts/kconfig.sh" "$TOP/scripts/lib.sh") | sha256sum | cut -c1-40)
+	if [ -f "$bld/arch/x86/boot/bzImage" ] && [ "$(cat "$bld/.bench-stamp" 2>/dev/null)" = "$stamp" ]; then
+		log "bench: kernel $name up to date"
+		return 0
+	fi
+	rm -f "$bld/.bench-stamp" "$B/logs/build-$name.failed"
+	log "bench: building kernel $name (log: ${blog#$TOP/})"
+	local t0
+	t0=$(date +%s)
+	KCONFIG_SKIP_RE=$skip_re "${NICE[@]}" "$TOP/scripts/kconfig.sh" "$src" "$bld" "${frags[@]}"
+	if ! "${NICE[@]}" bash -c '. "$1/scripts/lib.sh"; kmake "$2" "$3" bzImage' _ "$TOP" "$src" "$bld" >"$blog" 2>&1; then
+		grep -E -B2 -A6 '(error|Error)[: ]' "$blog" | head -n 40 >&2 || tail -n 40 "$blog" >&2
+		# the arms of this kernel are reported as not run, with the cause
+		grep -m1 -E 'error[: ]' "$blog" | sed "s|$src/||" > "$B/logs/build-$name.failed" || true
+		[ -s "$B/logs/build-$name.failed" ] || echo "build failed" > "$B/logs/build-$name.failed"
+		warn "bench: kernel $name does not build; see ${blog#$TOP/}"
+		return 1
+	fi
+	echo "$stamp" > "$bld/.bench-stamp"
+	log "bench: kernel $name built in $(( $(date +%s) - t0 ))s"
+}
+
+rev=$(git -C "$SRC" rev-parse "${BENCH_REV:-HEAD}^{commit}") ||
+	die "BENCH_REV=${BENCH_REV:-}: no such commit in out/linux"
+prepare_src "$B/src-patched" "$rev"
+prepare_src "$B/src-base" base
+t_b0=$(date +%s)
+build_kernel patched_on "$B/src-patched" || true
+build_kernel patched_off "$B/src-patched" nosticky || true
+build_kernel base "$B/src-base" base || true
+t_build=$(( $(date +%s) - t_b0 ))
+[ "${1:-}" = build ] && exit 0
+
+# base and patched_off: the same configuration but for the series' options
+[ -f "$B/build-base/.config" ] && [ -f "$B/build-patched_off/.config" ] &&
+cfgdiff=$(diff <(grep -v CMA_STICKY "$B/build-base/.config") \
+	       <(grep -v CMA_STICKY "$B/build-patched_off/.config") | grep '^[<>]' || true)
+if [ -n "${cfgdiff:-}" ]; then
+	warn "bench: base and patched_off configs differ beyond CONFIG_CMA_STICKY*:"
+	echo "$cfgdiff" | head -n 20 >&2
+fi
+printf '%s\n' "${cfgdiff:-}" > "$B/config-diff.txt"
+
+# ---- initramfs: the project's, plus /bin/benchmem ----------------------------
+"$TOP/scripts/initramfs.sh" "$B/initramfs-base.cpio"
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT
+mkdir -p "$stage/bin"
+gcc -static -O2 -Wall -Werror -o "$stage/bin/benchmem" "$TOP/bench/benchmem.c"
+(cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc --owner 0:0 --quiet) > "$B/initramfs-extra.cpio"
+cat "$B/initramfs-base.cpio" "$B/initramfs-extra.cpio" > "$B/initramfs.cpio"
+
+# ---- boots ------------------------------------------------------------------
+arm_cmdline() {
+	case $1 in
+	migrate_cma)  echo "cma=512M" ;;
+	zone_movable) echo "cma=0 movablecore=512M" ;;
+	sticky)       echo "cma=0 cma_region=bench:512M:sticky" ;;
+	exclusive)    echo "cma=0 cma_region=bench:512M:exclusive" ;;
+	buddy)        echo "cma=0 cmasticky.hotpath=1" ;;
+	*) die "unknown arm $1" ;;
+	esac
+}
+
+# boot NAME KERNEL "ARGS" TIMEOUT: log in out/logs/NAME.log, host times of
+# the BENCH lines in out/bench/logs/NAME.wall
+boot() {
+	local name=$1 kernel=$2 args=$3 tmo=$4 rc=0
+	local logf=$OUT/logs/$name.log wall=$B/logs/$name.wall
+	rm -f "$logf" "$wall"
+	python3 "$TOP/scripts/bench_report.py" watch "$logf" "$wall" &
+	local wpid=$!
+	MEM=1G SMP=1 ACCEL=tcg QEMU_EXTRA="$QEXTRA" \
+		"${NICE[@]}" "$TOP/scripts/boot.sh" "$name" "$B/build-$kernel/arch/x86/boot/bzImage" \
+		"$B/initramfs.cpio" "tsc=reliable norandmaps cmasticky.scenario=bench cmasticky.plan=$PLAN $args" "$tmo" || rc=$?
+	touch "$wall.done"
+	wait "$wpid" || true
+	rm -f "$wall.done"
+	if ! grep -q '^CMA-STICKY: END rc=0' "$logf"; then
+		warn "bench: boot $name failed (qemu exit $rc); see ${logf#$TOP/}"
+		"$TOP/scripts/judge.sh" "$logf" >&2 || true
+	fi
+}
+
+jobs_list=()
+for arm in $ARMS; do
+	jobs_list+=("bench-$arm|patched_on|$(arm_cmdline "$arm") cmasticky.arm=$arm|2400")
+done
+jobs_list+=("bench-hot-patched_off|patched_off|cma=0 cmasticky.arm=none cmasticky.hotpath=1|600")
+jobs_list+=("bench-hot-base|base|cma=0 cmasticky.arm=none cmasticky.hotpath=1|600")
+if [ "$DET" = 1 ]; then
+	# determinism: the same guest twice must print the same numbers
+	for i in 1 2; do
+		jobs_list+=("bench-det$i|patched_on|cma=512M cmasticky.arm=migrate_cma cmasticky.plan=quick cmasticky.hotpath=1|900")
+	done
+fi
+
+t_r0=$(date +%s)
+log "bench: ${#jobs_list[@]} boots, $PAR at a time"
+running=0
+for j in "${jobs_list[@]}"; do
+	IFS='|' read -r name kernel args tmo <<< "$j"
+	if [ -f "$B/logs/build-$kernel.failed" ]; then
+		warn "bench: $name not run: kernel $kernel does not build"
+		rm -f "$OUT/logs/$name.log"
+		continue
+	fi
+	if [ "$running" -ge "$PAR" ]; then
+		wait -n || true
+		running=$((running - 1))
+	fi
+	boot "$name" "$kernel" "$args" "$tmo" &
+	running=$((running + 1))
+done
+wait || true
+t_runs=$(( $(date +%s) - t_r0 ))
+
+python3 "$TOP/scripts/bench_report.py" report --top "$TOP" --out "$B" --logs "$OUT/logs" \
+	--arms "$ARMS" --plan "$PLAN" --rev "$rev" \
+	--times "build=$t_build,runs=$t_runs,total=$(( $(date +%s) - t_start ))" \
+	--command "$( (env | grep -E '^BENCH_[A-Z]+=' | sort | tr '\n' ' '
+		       if [ -n "${MAKELEVEL:-}" ]; then echo make bench; else echo scripts/bench.sh; fi) |
+		     tr -s ' ')"
+log "bench: done in $(( $(date +%s) - t_start ))s: out/bench/results.md, results.json, *.png"
