@@ -116,6 +116,12 @@ if [ -n "${cfgdiff:-}" ]; then
 	echo "$cfgdiff" | head -n 20 >&2
 fi
 printf '%s\n' "${cfgdiff:-}" > "$B/config-diff.txt"
+# sizes of the hot path's functions in each kernel, for the report
+for k in base patched_off patched_on; do
+	[ -f "$B/build-$k/vmlinux" ] || continue
+	nm -S "$B/build-$k/vmlinux" | awk -v k=$k '$4 ~ /^(get_page_from_freelist|__rmqueue_pcplist|free_unref_page|free_unref_folios|free_pcppages_bulk|rmqueue_bulk|__alloc_pages_noprof|__free_pages|do_anonymous_page|handle_mm_fault)$/ {
+		print k, $4, $2 }'
+done > "$B/hot-symbols.txt"
 
 # ---- initramfs: the project's, plus /bin/benchmem ----------------------------
 "$TOP/scripts/initramfs.sh" "$B/initramfs-base.cpio"

@@ -182,8 +182,12 @@ def ratio(a, b):
     return "%.3gx" % r
 
 
+outd_global = [""]
+
+
 def main_report(a):
     top, outd, logs = a.top, a.out, a.logs
+    outd_global[0] = outd
     arms = a.arms.split()
     latency, hotpath, details = [], [], {"arms": {}, "boots": {}}
     per = {}            # (scenario, arm, pages) -> record + extras
@@ -496,11 +500,32 @@ def render_md(a, arms, per, na_arms, hot, det, util, plots, region_pages, build_
 def target_notes(per, na_arms, util, region_pages, zone_info, hot):
     """Causes of the missed targets, from the figures themselves."""
     out = []
+    syms = {}
+    symf = os.path.join(outd_global[0], "hot-symbols.txt")
+    if os.path.exists(symf):
+        with open(symf) as f:
+            for line in f:
+                k, fn, size = line.split()
+                syms.setdefault(fn, {})[k] = int(size, 16)
+    for t in HOT_TESTS:
+        b, f = hot.get((t, "base")), hot.get((t, "patched_off"))
+        if b and f and f != b:
+            diff = ["%s %d -> %d bytes" % (fn, v["base"], v["patched_off"])
+                    for fn, v in sorted(syms.items())
+                    if "base" in v and "patched_off" in v and v["base"] != v["patched_off"]]
+            out.append("hot path %s, patched_off vs base: %.1f against %.1f guest instructions "
+                       "(%+.2f%%), with the same configuration (out/bench/config-diff.txt is "
+                       "empty): the series changes the compiled hot path even with "
+                       "CONFIG_CMA_STICKY=n%s.  Its unconditional part (patch 0001's free-list "
+                       "primitives that take the free_area they work on) is compiled in either "
+                       "way, so `=n` is not the base kernel." % (
+                           t, f, b, (f / b - 1) * 100,
+                           ": " + ", ".join(diff) if diff else ""))
     for t in HOT_TESTS:
         b, o = hot.get((t, "base")), hot.get((t, "patched_on"))
         if b and o and abs(o / b - 1) > 0.005:
             out.append("hot path %s: patched_on %s base by %.2f%% (%.1f against %.1f guest "
-                       "instructions, counted, not timed: no noise in it).  %s" % (
+                       "instructions: counted, not timed, and the same in every rerun).  %s" % (
                            t, "below" if o < b else "above", abs(o / b - 1) * 100, o, b,
                            "The series' order-0 path executes fewer instructions than the "
                            "base's; where (the reworked free-list primitives of patch 0001 "
