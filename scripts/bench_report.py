@@ -353,13 +353,15 @@ def render_md(a, arms, per, na_arms, hot, det, util, plots, region_pages, build_
       "512 MiB region (the ZONE_MOVABLE arm: the zone's pageblock-aligned part, 510 MiB).  "
       "Under icount the guest clock advances one nanosecond per guest instruction, so every "
       "latency below is a deterministic instruction count, not a real-hardware time; the "
-      "`wall/op` column is the host's wall-clock time per allocation under TCG, for scale "
+      "`wall/op` column is the host's wall-clock time per allocation and its release under TCG, for scale "
       "only (it depends on the host's load; two guests run side by side).  One vCPU because "
       "icount runs vCPUs in turn in 100 ms slices of guest time, which would turn every "
       "cross-CPU wait into up to 100 ms; no ERMS because icount counts each iteration of "
       "`rep stosb` as an instruction (4096 per cleared page).  Latencies are over successful "
       "allocations; release is cma_release() / __free_pages() / free_contig_range() of each "
-      "block; `OOM` counts OOM kills during the allocations of that size.\n")
+      "block; `OOM` counts OOM kills during the allocations of that size.  ZONE_MOVABLE's "
+      "range also holds pages the kernel reserved at boot (see the notes at the end), so its "
+      "whole region can never be allocated.\n")
     w("Arms:\n")
     for arm in ARM_ORDER:
         if arm in arms:
