@@ -292,8 +292,12 @@ def main_report(a):
     # utilization and vm counters
     util = {}
     buddy_avail = None
-    if boots.get("buddy") and "boot" in boots["buddy"]["mem"]:
-        buddy_avail = int(boots["buddy"]["mem"]["boot"]["MemAvailable"])
+    def avail(r):
+        m = r["mem"].get("start") or r["mem"].get("boot")
+        return int(m["MemAvailable"]) if m else None
+
+    if boots.get("buddy"):
+        buddy_avail = avail(boots["buddy"])
     for arm in arms:
         r = boots[arm]
         if not r or arm in na_arms:
@@ -308,8 +312,8 @@ def main_report(a):
         fills = [f for f in r["fill"] if f.get("scenario") == "pressure" and "share_ppm" in f]
         if fills:
             u["pressure_min_pct"] = min(int(f["share_ppm"]) for f in fills) / 1e4
-        if "boot" in r["mem"]:
-            u["MemAvailable_kB"] = int(r["mem"]["boot"]["MemAvailable"])
+        if avail(r) is not None:
+            u["MemAvailable_kB"] = avail(r)
             if buddy_avail is not None:
                 u["MemAvailable_lost_kB"] = buddy_avail - u["MemAvailable_kB"]
         u["vmstat"] = {sc: r["vmstat"].get(sc, {}) for sc in SCENARIOS}
@@ -444,7 +448,7 @@ def render_md(a, arms, per, na_arms, hot, det, util, plots, region_pages, build_
     w("`natural`: share of the region holding movable pages when memory was filled up "
       "to the high watermarks (no targeting: where the page allocator puts movable memory "
       "under pressure).  `occupied`: share after the targeted fill.  `lost`: MemAvailable "
-      "after boot compared with the buddy arm (no region).  vm counters: deltas of "
+      "when the guest's scenario starts, compared with the buddy arm (no region).  vm counters: deltas of "
       "/proc/vmstat over the timed allocation rounds of the pressure scenario (pageoutrun = "
       "kswapd wake-ups, scanned = pgscan_kswapd + pgscan_direct, stalls = allocstall_*, "
       "compact = compact_stall); OOM kills over the whole boot.\n")

@@ -34,6 +34,9 @@ mem_line() {
 	say "MEM arm=$arm when=$1 MemTotal=$(kb MemTotal) MemFree=$(kb MemFree) MemAvailable=$(kb MemAvailable) CmaTotal=$(kb CmaTotal) CmaFree=$(kb CmaFree)"
 }
 
+# before anything runs: the MemAvailable the region costs (vs the buddy arm)
+mem_line start
+
 # ---- hot path -------------------------------------------------------
 if [ "$(arg hotpath)" = 1 ]; then
 	say "HOT BEGIN"
