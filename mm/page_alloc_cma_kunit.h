@@ -639,6 +639,79 @@ static void sticky_test_vacate(struct kunit *test)
 	fput(file);
 }
 
+/*
+ * alloc_contig_range() of a sticky range skips the zone-wide pcp drain
+ * unless the range may hold a free page cached on a pcp list.  Both kinds
+ * of range must still be handed out: one page in use by shmem (migrated,
+ * data kept), and one free page sitting on this CPU's pcp list.
+ */
+static void sticky_test_contig_pcp(struct kunit *test)
+{
+	struct cma *cma = sticky_cma(test);
+	struct cma_region *region = cma->region;
+	unsigned long n = 64, i, pfn = 0, idx = 0;
+	struct page *page, *pages[64];
+	struct file *file;
+	u8 *p;
+
+	/* a page of the region held by shmem */
+	file = shmem_fill(test, n);
+	for (i = 0; i < n && !pfn; i++) {
+		page = shmem_read_mapping_page(file->f_mapping, i);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(page));
+		if (pfn_in_region(region, page_to_pfn(page), 1)) {
+			pfn = page_to_pfn(page);
+			idx = i;
+		}
+		put_page(page);
+	}
+	KUNIT_ASSERT_NE_MSG(test, pfn, 0UL, "no shmem page in the sticky region");
+	KUNIT_ASSERT_EQ(test, alloc_contig_range(pfn, pfn + 1,
+						 MIGRATE_MOVABLE_STICKY,
+						 GFP_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test, page_count(pfn_to_page(pfn)), 1);
+	page = shmem_read_mapping_page(file->f_mapping, idx);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(page));
+	KUNIT_EXPECT_NE(test, page_to_pfn(page), pfn);
+	p = kmap_local_page(page);
+	KUNIT_EXPECT_EQ(test, p[0], (u8)(idx & 0xff));
+	KUNIT_EXPECT_EQ(test, p[PAGE_SIZE - 1], (u8)(idx & 0xff));
+	kunmap_local(p);
+	put_page(page);
+	free_contig_range(pfn, 1);
+	fput(file);
+
+	/* a free page of the region on this CPU's pcp list */
+	drain_all_pages(NULL);
+	migrate_disable();
+	pfn = 0;
+	for (i = 0; i < ARRAY_SIZE(pages); i++) {
+		pages[i] = alloc_page(GFP_HIGHUSER_MOVABLE);
+		if (pages[i] && !pfn &&
+		    pfn_in_region(region, page_to_pfn(pages[i]), 1)) {
+			pfn = page_to_pfn(pages[i]);
+			idx = i;
+		}
+	}
+	/* the region page last, so that it sits at the head of the list */
+	for (i = 0; i < ARRAY_SIZE(pages); i++)
+		if (pages[i] && (!pfn || i != idx))
+			__free_page(pages[i]);
+	if (pfn)
+		__free_page(pages[idx]);
+	migrate_enable();
+	KUNIT_ASSERT_NE_MSG(test, pfn, 0UL, "no movable page from the sticky region");
+	page = pfn_to_page(pfn);
+	KUNIT_EXPECT_FALSE_MSG(test, PageBuddy(page) || page_count(page),
+			       "pfn %lu is not a free page on a pcp list", pfn);
+	KUNIT_ASSERT_EQ(test, alloc_contig_range(pfn, pfn + 1,
+						 MIGRATE_MOVABLE_STICKY,
+						 GFP_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test, page_count(page), 1);
+	free_contig_range(pfn, 1);
+	KUNIT_EXPECT_TRUE(test, region_all_blocks(region, MIGRATE_MOVABLE_STICKY));
+}
+
 /* Memory offlining and alloc_contig_pages() may not take sticky blocks. */
 static void sticky_test_others_refused(struct kunit *test)
 {
@@ -817,6 +890,7 @@ static struct kunit_case cma_sticky_test_cases[] = {
 	KUNIT_CASE(sticky_test_alloc_direct),
 	KUNIT_CASE(sticky_test_counted_as_cma),
 	KUNIT_CASE(sticky_test_vacate),
+	KUNIT_CASE(sticky_test_contig_pcp),
 	KUNIT_CASE(sticky_test_others_refused),
 	KUNIT_CASE(sticky_test_switch),
 	KUNIT_CASE(sticky_test_switch_fails_cleanly),
