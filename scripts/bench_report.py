@@ -563,7 +563,12 @@ def target_notes(per, na_arms, util, region_pages, zone_info, hot):
                    "without __GFP_COMP prepares the head page only; so the ratio grows with the "
                    "order (4 MiB: %s against %s).  At order 0 the difference is __cma_alloc()'s "
                    "fixed part, the area's bitmap under cma->lock, vm events and the tracepoint "
-                   "check (p50 %s against %s)." % (
+                   "check (p50 %s against %s); its p99 is the requests that split a larger "
+                   "block down to order 0 (expand() over several orders), work that "
+                   "alloc_pages() spreads over a pcp batch refill: the region is served by "
+                   "__rmqueue_smallest() on its own free_area, by design without a pcp cache.  "
+                   "Closing it would take a per-region pcp list or a bulk prefill, the "
+                   "subject of the later bulk-allocation work." % (
                        slope, fmt_ns(e1024), fmt_ns(get("idle", "buddy", 1024)), fmt_ns(e1),
                        fmt_ns(b1)))
     st_miss = any(get(sc, "sticky", p, "p99_ns") and get(sc, o, p, "p99_ns") and
