@@ -12,9 +12,12 @@
  *	Each line "fill" read from CMD_FIFO redoes that (after the benchmark
  *	has vacated part of the region); one status line per command goes to
  *	ACK_FIFO; "quit" ends it.
- *   benchmem hog MB STOPFILE
+ *   benchmem hog MB STOPFILE [PASSES]
  *	The background workload: map MB, touch it, unmap it, until STOPFILE
- *	exists; anonymous and tmpfs (memfd) memory in turn.
+ *	exists (or PASSES times); anonymous and tmpfs (memfd) memory in turn.
+ *	STOPFILE.ready is created once the first pass is done, so that a
+ *	caller can wait for the workload to be in full swing.  With PASSES it
+ *	prints the guest time the passes took: "passes=N ns=T".
  *   benchmem fault MB REPS
  *	Hot path: time touching MB of fresh anonymous memory, one write per
  *	page; prints the ns per page of every repetition.
@@ -333,14 +336,17 @@ static int filler(int argc, char **argv)
 	return 0;
 }
 
-static int hog(unsigned long mb, const char *stop)
+static int hog(unsigned long mb, const char *stop, unsigned long passes)
 {
 	size_t len = mb << 20;
+	char ready[4096];
 	unsigned long i;
+	u64 t0 = now_ns();
 	char *p;
 	int fd;
 
-	for (i = 0; access(stop, F_OK); i++) {
+	snprintf(ready, sizeof(ready), "%s.ready", stop);
+	for (i = 0; access(stop, F_OK) && (!passes || i < passes); i++) {
 		if (i & 1) {
 			fd = memfd_create("benchmem.workload", 0);
 			if (fd < 0 || ftruncate(fd, len))
@@ -357,7 +363,14 @@ static int hog(unsigned long mb, const char *stop)
 		munmap(p, len);
 		if (fd >= 0)
 			close(fd);
+		if (!i) {
+			fd = open(ready, O_CREAT | O_WRONLY, 0644);
+			if (fd >= 0)
+				close(fd);
+		}
 	}
+	if (passes)
+		printf("passes=%lu ns=%llu\n", i, now_ns() - t0);
 	return 0;
 }
 
@@ -399,8 +412,9 @@ int main(int argc, char **argv)
 {
 	if (argc >= 2 && !strcmp(argv[1], "filler"))
 		return filler(argc, argv);
-	if (argc == 4 && !strcmp(argv[1], "hog"))
-		return hog(strtoul(argv[2], NULL, 0), argv[3]);
+	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "hog"))
+		return hog(strtoul(argv[2], NULL, 0), argv[3],
+			   argc == 5 ? strtoul(argv[4], NULL, 0) : 0);
 	if (argc == 4 && !strcmp(argv[1], "fault"))
 		return fault(strtoul(argv[2], NULL, 0), atoi(argv[3]));
 	if (argc == 4 && !strcmp(argv[1], "lru")) {

@@ -11,7 +11,12 @@
  *
  *   reset                   forget every sample
  *   cma AREA PAGES COUNT [MS]  COUNT x cma_alloc(AREA, PAGES), then release all
+ *   cmafolio AREA ORDER COUNT [MS]
+ *                              COUNT x cma_alloc_folio(AREA, ORDER), then
+ *                              cma_free_folio() of all
  *   buddy ORDER COUNT [MS]     COUNT x alloc_pages(ORDER), then free all
+ *   buddycomp ORDER COUNT [MS] the same with __GFP_COMP (a compound page,
+ *                              every tail page prepared, as a folio is)
  *   contig PAGES COUNT [MS]    COUNT x alloc_contig_range() of PAGES in
  *                              ZONE_MOVABLE, placed the way cma_alloc()
  *                              places them (first fit, next page on
@@ -37,6 +42,7 @@
 #include <linux/init.h>
 #include <linux/kernel.h>
 #include <linux/ktime.h>
+#include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/mmzone.h>
 #include <linux/mutex.h>
@@ -151,8 +157,9 @@ static int bench_find_it(struct cma *cma, void *data)
 }
 
 static int bench_cma(const char *name, unsigned long pages, unsigned int count,
-		     struct page **held)
+		     bool folio, struct page **held)
 {
+	gfp_t gfp = GFP_KERNEL | __GFP_COMP | __GFP_NOWARN;
 	struct bench_find f = { .name = name };
 	unsigned int i, nr = 0;
 	struct page *page;
@@ -161,9 +168,17 @@ static int bench_cma(const char *name, unsigned long pages, unsigned int count,
 	cma_for_each_area(bench_find_it, &f);
 	if (!f.cma)
 		return -ENODEV;
+	if (folio && (pages < 2 || !is_power_of_2(pages)))
+		return -EINVAL;
 	for (i = 0; i < count && bench_more(); i++) {
 		t = ktime_get_ns();
-		page = cma_alloc(f.cma, pages, 0, true);
+		if (folio) {
+			struct folio *fo = cma_alloc_folio(f.cma, ilog2(pages), gfp);
+
+			page = fo ? &fo->page : NULL;
+		} else {
+			page = cma_alloc(f.cma, pages, 0, true);
+		}
 		t = ktime_get_ns() - t;
 		bench_account(!!page, t);
 		if (page)
@@ -172,17 +187,20 @@ static int bench_cma(const char *name, unsigned long pages, unsigned int count,
 	}
 	for (i = 0; i < nr; i++) {
 		t = ktime_get_ns();
-		cma_release(f.cma, held[i], pages);
+		if (folio)
+			cma_free_folio(f.cma, page_folio(held[i]));
+		else
+			cma_release(f.cma, held[i], pages);
 		bench_add(&bench_release, ktime_get_ns() - t);
 		cond_resched();
 	}
 	return 0;
 }
 
-static int bench_buddy(unsigned int order, unsigned int count,
+static int bench_buddy(unsigned int order, unsigned int count, bool comp,
 		       struct page **held)
 {
-	gfp_t gfp = GFP_KERNEL | __GFP_NOWARN;
+	gfp_t gfp = GFP_KERNEL | __GFP_NOWARN | (comp ? __GFP_COMP : 0);
 	unsigned int i, nr = 0;
 	struct page *page;
 	u64 t;
@@ -307,8 +325,8 @@ static int bench_run(char *cmd)
 {
 	unsigned long pages, ms = 0;
 	char name[CMA_MAX_NAME];
+	unsigned int count, order;
 	struct page **held;
-	unsigned int count;
 	int ret = -EINVAL;
 
 	if (!strcmp(cmd, "reset")) {
@@ -321,14 +339,22 @@ static int bench_run(char *cmd)
 	held = kvcalloc(BENCH_MAX_HOLD, sizeof(*held), GFP_KERNEL);
 	if (!held)
 		return -ENOMEM;
-	if (sscanf(cmd, "cma %63s %lu %u %lu", name, &pages, &count, &ms) >= 3) {
+	if (sscanf(cmd, "cmafolio %63s %u %u %lu", name, &order, &count, &ms) >= 3) {
+		bench_budget_ns = ms * NSEC_PER_MSEC;
+		if (order && order < BITS_PER_LONG && count <= BENCH_MAX_HOLD)
+			ret = bench_cma(name, 1UL << order, count, true, held);
+	} else if (sscanf(cmd, "cma %63s %lu %u %lu", name, &pages, &count, &ms) >= 3) {
 		bench_budget_ns = ms * NSEC_PER_MSEC;
 		if (pages && count <= BENCH_MAX_HOLD)
-			ret = bench_cma(name, pages, count, held);
+			ret = bench_cma(name, pages, count, false, held);
+	} else if (sscanf(cmd, "buddycomp %u %u %lu", &order, &count, &ms) >= 2) {
+		bench_budget_ns = ms * NSEC_PER_MSEC;
+		if (order && count <= BENCH_MAX_HOLD)
+			ret = bench_buddy(order, count, true, held);
 	} else if (sscanf(cmd, "buddy %lu %u %lu", &pages, &count, &ms) >= 2) {
 		bench_budget_ns = ms * NSEC_PER_MSEC;
-		if (count <= BENCH_MAX_HOLD)
-			ret = bench_buddy(pages, count, held);
+		if (pages <= MAX_PAGE_ORDER && count <= BENCH_MAX_HOLD)
+			ret = bench_buddy(pages, count, false, held);
 	} else if (sscanf(cmd, "contig %lu %u %lu", &pages, &count, &ms) >= 2) {
 		bench_budget_ns = ms * NSEC_PER_MSEC;
 		if (pages && count <= BENCH_MAX_HOLD)

@@ -61,8 +61,10 @@ prepare_src() {	# prepare_src DIR REV
 	mk=$(git -C "$wt" show HEAD:mm/Makefile;
 	     printf '# cma-sticky bench driver (scripts/bench.sh; not part of the tree)\nobj-y += cma_bench.o')
 	[ "$(cat "$wt/mm/Makefile")" = "$mk" ] || printf '%s\n' "$mk" > "$wt/mm/Makefile"
+	# (a fresh mtime: the project file may be older than an object built
+	# from the previous copy, and kbuild goes by mtimes)
 	cmp -s "$TOP/bench/cma_bench.c" "$wt/mm/cma_bench.c" ||
-		cp -p "$TOP/bench/cma_bench.c" "$wt/mm/cma_bench.c"
+		cp "$TOP/bench/cma_bench.c" "$wt/mm/cma_bench.c"
 }
 
 build_kernel() {	# build_kernel NAME SRCDIR [nosticky|base]

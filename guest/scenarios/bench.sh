@@ -6,6 +6,8 @@
 #   cmasticky.hotpath=1 run the hot-path tests first
 #   cmasticky.plan=     full (default) | quick (a few sizes, small n)
 #   cmasticky.hog=MB    size of the background workload (default 192)
+#   cmasticky.workload=MB  size of the fixed workload whose reclaim is
+#                       counted in every arm (default 640)
 #   cmasticky.budget=MS guest time allowed to the allocations of one size
 #                       (default 4000): fewer attempts where they are slow
 #   cmasticky.scenarios=  default "idle occupied pressure"
@@ -15,9 +17,9 @@ arg() { sed -n "s/.*cmasticky\\.$1=\\([^ ]*\\).*/\\1/p" /proc/cmdline; }
 say() { echo "BENCH: $*"; }
 kb() { sed -n "s/^$1: *\\([0-9]*\\) kB/\\1/p" /proc/meminfo; }
 
-arm=$(arg arm) plan=$(arg plan) hog_mb=$(arg hog) budget=$(arg budget)
+arm=$(arg arm) plan=$(arg plan) hog_mb=$(arg hog) budget=$(arg budget) wl_mb=$(arg workload)
 scenarios=$(arg scenarios | tr , ' ')
-plan=${plan:-full} hog_mb=${hog_mb:-192} budget=${budget:-4000}
+plan=${plan:-full} hog_mb=${hog_mb:-192} budget=${budget:-4000} wl_mb=${wl_mb:-640}
 scenarios=${scenarios:-idle occupied pressure}
 ctl=/sys/kernel/debug/cma_bench/ctl
 fc=/tmp/bench.fill.cmd fa=/tmp/bench.fill.ack
@@ -101,14 +103,16 @@ if [ "$plan" = quick ]; then
 else
 	sizes="1:256 16:128 256:64 1024:32 4096:16 16384:4"
 	case $arm in
-	exclusive|buddy)	# every order up to MAX_PAGE_ORDER
-		sizes="1:256 2:128 4:128 8:128 16:128 32:64 64:64 128:64 256:64 512:32 1024:32 4096:16 16384:4" ;;
+	exclusive|buddy)	# every order up to MAX_PAGE_ORDER, as pages and as folios
+		sizes="1:256 2:128 4:128 8:128 16:128 32:64 64:64 128:64 256:64 512:32 1024:32 4096:16 16384:4"
+		sizes="$sizes 2:128:folio 4:128:folio 8:128:folio 16:128:folio 32:64:folio 64:64:folio"
+		sizes="$sizes 128:64:folio 256:64:folio 512:32:folio 1024:32:folio" ;;
 	esac
 fi
 [ "$arm" != buddy ] && [ "$count" -gt 0 ] && sizes="$sizes $count:region"
 
 # ---- vmstat over the measured blocks ----------------------------------
-VM="pageoutrun pgscan_kswapd pgscan_direct allocstall_dma32 allocstall_normal allocstall_movable compact_stall oom_kill"
+VM="pageoutrun pgscan_kswapd pgscan_direct allocstall_dma32 allocstall_normal allocstall_movable compact_stall oom_kill pgmigrate_success"
 vm_snap() { awk -v keys="$VM" 'BEGIN { n = split(keys, k); for (i = 1; i <= n; i++) w[k[i]] = 1 }
 	($1 in w) { print $1, $2 }' /proc/vmstat > "$1"; }
 vm_add() {	# vm_add BEFORE AFTER TOTALS
@@ -153,12 +157,20 @@ REGION_MB=512
 
 # The background workload runs while the allocations of a round run; it is
 # stopped while the filler refills the region (untimed), which otherwise
-# could only take the workload's memory too.
+# could only take the workload's memory too.  A round starts once the
+# workload has done one whole pass: short rounds meet it in full swing too.
 hog_pid=
 hog_start() {
+	local i=0
+	rm -f /tmp/bench.hog.stop /tmp/bench.hog.stop.ready
 	/bin/benchmem hog "$hog_mb" /tmp/bench.hog.stop </dev/null &
 	hog_pid=$!
 	echo 0 > "/proc/$hog_pid/oom_score_adj"
+	while [ ! -e /tmp/bench.hog.stop.ready ] && [ "$i" -lt 6000 ] && alive "$hog_pid"; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	[ -e /tmp/bench.hog.stop.ready ] || say "NOTE arm=$arm workload not in full swing before a round"
 }
 hog_stop() {
 	[ -n "$hog_pid" ] || return 0
@@ -168,12 +180,33 @@ hog_stop() {
 	hog_pid=
 }
 
+# The same fixed workload in every arm, before the region is occupied:
+# 4 passes of mapping, touching and unmapping WL MiB (more than the memory
+# outside a 512 MiB region, less than all of it), timed, with the reclaim
+# and OOM kills it caused: what the region costs the rest of the system.
+workload() {
+	local res
+	vm_snap /tmp/vm.wa
+	# killable (the script itself is exempt from the OOM killer)
+	res=$(sh -c 'echo 0 > /proc/self/oom_score_adj; exec /bin/benchmem hog "$@"' _ \
+		"$wl_mb" /tmp/bench.wl.stop 4 </dev/null 2>/tmp/wl.err) || true
+	vm_snap /tmp/vm.wb
+	# no result: OOM-killed, or refused (mmap beyond what overcommit allows)
+	[ -n "$res" ] || res="passes=0 failed=$(head -n 1 /tmp/wl.err | tr -c 'A-Za-z0-9:\n' _)"
+	say "WORKLOAD arm=$arm mb=$wl_mb $res $(awk 'FILENAME == ARGV[1] { b[$1] = $2; next }
+		{ printf "%s=%d ", $1, $2 - b[$1] }' /tmp/vm.wa /tmp/vm.wb)"
+}
+
 # ---- one scenario -----------------------------------------------------
 run_scenario() {	# run_scenario NAME REFILL(0/1)
-	local sc=$1 rf=$2 s pages n per o what k done_n rc oom0
+	local sc=$1 rf=$2 s pages n per o what k done_n rc oom0 form la mig
 	vm_snap /tmp/vm.tot; awk '{ print $1, 0 }' /tmp/vm.tot > /tmp/vm.tot.new; mv /tmp/vm.tot.new /tmp/vm.tot
 	for s in $sizes; do
-		pages=${s%%:*} n=${s#*:}
+		pages=${s%%:*} n=${s#*:} form=
+		case $n in
+		*:folio) n=${n%:folio} form=folio ;;
+		esac
+		la=$arm${form:+_$form}
 		if [ "$n" = region ]; then
 			n=1 per=1
 			[ "$sc" = idle ] && n=3
@@ -187,15 +220,20 @@ run_scenario() {	# run_scenario NAME REFILL(0/1)
 			o=0
 			while [ $((1 << o)) -lt "$pages" ]; do o=$((o + 1)); done
 			what="buddy $o"
+			[ "$form" = folio ] && what="buddycomp $o"
 		elif [ "$cmd" = contig ]; then
 			what="contig $pages"
+		elif [ "$form" = folio ]; then
+			o=0
+			while [ $((1 << o)) -lt "$pages" ]; do o=$((o + 1)); done
+			what="cmafolio $area $o"
 		else
 			what="$cmd $pages"
 		fi
 		echo reset > "$ctl"
 		oom0=$(awk '$1 == "oom_kill" { print $2 }' /proc/vmstat)
-		say "SIZE scenario=$sc arm=$arm pages=$pages n=$n per_round=$per"
-		done_n=0 rc=0
+		say "SIZE scenario=$sc arm=$la pages=$pages n=$n per_round=$per"
+		done_n=0 rc=0 mig=0
 		while [ "$done_n" -lt "$n" ]; do
 			k=$per
 			[ $((done_n + k)) -gt "$n" ] && k=$((n - done_n))
@@ -211,16 +249,19 @@ run_scenario() {	# run_scenario NAME REFILL(0/1)
 			vm_snap /tmp/vm.b
 			[ "$sc" = pressure ] && hog_stop
 			vm_add /tmp/vm.a /tmp/vm.b /tmp/vm.tot
+			# pages migrated while this size's allocations ran
+			mig=$((mig + $(awk '$1 == "pgmigrate_success" { print $2 }' /tmp/vm.b) -
+				$(awk '$1 == "pgmigrate_success" { print $2 }' /tmp/vm.a)))
 			[ "$rc" = 0 ] || break
 			done_n=$((done_n + k))
 			# the time budget of this size is spent: fewer attempts
 			[ "$(sed -n 's/^n=\([0-9]*\) .*/\1/p' "$ctl")" -lt "$done_n" ] && break
 		done
 		if [ "$rc" != 0 ]; then
-			say "NA scenario=$sc arm=$arm pages=$pages reason=driver error $rc"
+			say "NA scenario=$sc arm=$la pages=$pages reason=driver error $rc"
 			continue
 		fi
-		say "LAT scenario=$sc arm=$arm pages=$pages $(cat "$ctl") oom=$(( $(awk '$1 == "oom_kill" { print $2 }' /proc/vmstat) - oom0 ))"
+		say "LAT scenario=$sc arm=$la pages=$pages $(cat "$ctl") migrated=$mig oom=$(( $(awk '$1 == "oom_kill" { print $2 }' /proc/vmstat) - oom0 ))"
 	done
 	say "VMSTAT scenario=$sc arm=$arm $(tr ' ' '=' < /tmp/vm.tot | tr '\n' ' ')"
 }
@@ -231,6 +272,7 @@ for sc in $scenarios; do
 	idle) run_scenario idle 0 ;;
 	occupied|pressure)
 		if [ -z "$refill" ]; then
+			workload
 			refill=1
 			# nothing movable can enter an exclusive region
 			[ "$arm" = exclusive ] && refill=0
