@@ -537,6 +537,17 @@ def render_md(a, arms, per, na_arms, hot, det, util, plots, region_pages, build_
                                                "%.1f" % o if o else "-", pc(f), pc(o)))
     w("")
 
+    # published figures, beside ours
+    refs = published_refs(per, util)
+    if refs:
+        w("## Published reference points\n")
+        w("Other hardware, other kernels and real time there, guest instructions here, and "
+          "`make -j16` as the background there where ours is a map/touch/unmap loop: compare "
+          "the ratios between arms, not the absolute figures.\n")
+        for line in refs:
+            w("- " + line)
+        w("")
+
     # targets
     w("## Targets\n")
     w("Reported, never asserted.\n")
@@ -719,6 +730,41 @@ def target_notes(per, na_arms, util, region_pages, zone_info, hot):
                                and get(sc, "sticky", p) <= get(sc, "zone_movable", p)),
                            sum(1 for sc in ["occupied", "pressure"] for p in sizes_of(per, sc)
                                if get(sc, "sticky", p) and get(sc, "zone_movable", p))))
+    return out
+
+
+def published_refs(per, util):
+    """Our rows nearest to the figures the GCMA RFC and ZONE_CMA's cover letter published."""
+    out = []
+
+    def cell(sc, arm, pages):
+        r = per.get((sc, arm, pages))
+        if not r or not r["ok"]:
+            return None
+        return "%s %s p50 / %s max" % (arm, fmt_ns(r["p50_ns"]), fmt_ns(r["max_ns"]))
+
+    for pages, what in [(4096, "CMA allocations of 4096 pages under `make -j16`: 298,640 us "
+                         "average and 2,768,349 us worst (GCMA: 13,091 / 86,887 us)"),
+                        (1, "single-page CMA allocations: 684 us (GCMA: 26 us)")]:
+        ours = [c for c in (cell("pressure", a, pages) for a in ARM_ORDER if a != "buddy") if c]
+        if ours:
+            out.append("GCMA RFC, %s.  Here, pressure scenario, %s: %s." % (
+                what, fmt_size(pages * PAGE), "; ".join(ours)))
+    wl = {arm: u["workload"] for arm, u in util.items() if "workload" in u and "ns" in u["workload"]}
+    if wl:
+        out.append("ZONE_CMA's cover letter: `make -j16` on a 1 GiB machine with 512 MiB of CMA "
+                   "took 186.5 s with MIGRATE_CMA and 93.4 s with ZONE_CMA, a gap put down to CMA "
+                   "memory left unused while the rest of memory was reclaimed.  Here the fixed "
+                   "%s MiB workload (anonymous and tmpfs memory, no file cache, no swap) took "
+                   "%s, with kswapd woken %s times: the 6.12 "
+                   "allocator (which since 5.8 moves movable allocations into CMA once CMA "
+                   "holds more than half of a zone's free memory) no longer shows that gap "
+                   "in this guest, and neither the sticky region nor ZONE_MOVABLE improves "
+                   "on it." % (
+                       next(iter(wl.values())).get("mb", "?"),
+                       ", ".join("%s %s" % (a, fmt_ns(wl[a]["ns"])) for a in ARM_ORDER if a in wl),
+                       ", ".join("%d (%s)" % (wl[a].get("pageoutrun", 0), a)
+                                 for a in ARM_ORDER if a in wl)))
     return out
 
 
