@@ -281,9 +281,12 @@ def main_report(a):
     d1, d2 = boots.get("det1"), boots.get("det2")
     if d1 and d2 and d1["end"] and d2["end"]:
         def nums(r):
-            return ([(x["scenario"], x["pages"], x["n"], x["ok"], x["p50"], x["p99"], x["max"],
-                      x["rel_p50"], x["rel_p99"], x["rel_max"]) for x in r["lat"]],
-                    sorted(hot_values(r["hot"]).items()))
+            return ([("%s %s" % (x["scenario"], x.get("arm", "")), x["pages"], x["n"], x["ok"],
+                      x["p50"], x["p99"], x["max"], x["rel_p50"], x["rel_p99"], x["rel_max"])
+                     for x in r["lat"]],
+                    sorted(hot_values(r["hot"]).items()) +
+                    ([("workload_ns", r["workload"]["ns"])]
+                     if r["workload"] and "ns" in r["workload"] else []))
         n1, n2 = nums(d1), nums(d2)
         diffs = [(x, y) for x, y in zip(n1[0], n2[0]) if x != y]
         # every timing figure of the two boots, side by side
@@ -423,8 +426,8 @@ def render_md(a, arms, per, na_arms, hot, det, util, plots, region_pages, build_
         w("Not checked in this run (BENCH_DET=0 or a determinism boot failed).\n")
     elif det["identical"]:
         w("The same guest (MIGRATE_CMA arm, quick plan, every scenario, hot path included) "
-          "booted twice gave **identical numbers**: %d latency records and %d hot-path "
-          "figures, every field equal.\n" % (det["records"], det["hot"]))
+          "booted twice gave **identical numbers**: %d latency records and %d hot-path and "
+          "fixed-workload figures, every field equal.\n" % (det["records"], det["hot"]))
     else:
         w("The same guest (MIGRATE_CMA arm, quick plan, every scenario, hot path included) "
           "booted twice did **not** give identical numbers: of %d timing figures %d were "
