@@ -130,8 +130,8 @@ done > "$B/hot-symbols.txt"
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage/bin"
-gcc -static -O2 -Wall -Werror -o "$stage/bin/benchmem" "$TOP/bench/benchmem.c"
-(cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc --owner 0:0 --quiet) > "$B/initramfs-extra.cpio"
+gcc -static -O2 -Wall -Werror "${REPRO_CFLAGS[@]}" -o "$stage/bin/benchmem" "$TOP/bench/benchmem.c"
+repro_cpio "$stage" > "$B/initramfs-extra.cpio"
 cat "$B/initramfs-base.cpio" "$B/initramfs-extra.cpio" > "$B/initramfs.cpio"
 
 # ---- boots ------------------------------------------------------------------

@@ -24,7 +24,7 @@ if [ -d "$TOP/selftests" ]; then
 		[ -f "$insrc" ] || die "selftests/$rel is not in out/linux (assemble first)"
 		bin=$OUT/tests/$(basename "${rel%.c}")
 		if true; then  # always: the tree keeps project files' own mtimes
-			gcc -static -O2 -g -Wall -Werror -I"$(dirname "$insrc")" \
+			gcc -static -O2 -g -Wall -Werror "${REPRO_CFLAGS[@]}" -I"$(dirname "$insrc")" \
 				-I"$SRC/tools/testing/selftests" -I"$SRC/tools/include/uapi" \
 				-o "$bin" "$insrc" -lpthread ||
 				die "selftest selftests/$rel does not compile"
@@ -34,5 +34,5 @@ if [ -d "$TOP/selftests" ]; then
 fi
 
 mkdir -p "$(dirname "$cpio_out")"
-(cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc --owner 0:0 --quiet) > "$cpio_out.tmp"
+repro_cpio "$stage" > "$cpio_out.tmp"
 mv "$cpio_out.tmp" "$cpio_out"

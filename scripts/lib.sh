@@ -24,6 +24,17 @@ export GIT_AUTHOR_NAME="cma-sticky workbench" GIT_AUTHOR_EMAIL="workbench@cma-st
 export GIT_COMMITTER_NAME="cma-sticky workbench" GIT_COMMITTER_EMAIL="workbench@cma-sticky.invalid"
 export GIT_AUTHOR_DATE="2024-11-17T00:00:00Z" GIT_COMMITTER_DATE="2024-11-17T00:00:00Z"
 
+# The same guest bytes from any clone: the benchmark's guest-instruction
+# figures depend on every byte the guest executes or unpacks.  No absolute
+# path in what gcc builds for the guest, and archives with fixed inode
+# numbers and mtimes (the kernel's initramfs unpacker hashes inode numbers).
+REPRO_CFLAGS=(-ffile-prefix-map="$OUT"=out -ffile-prefix-map="$TOP"=.)
+repro_cpio() {	# repro_cpio DIR > ARCHIVE
+	(cd "$1" && find . -exec touch -h -d "$KBUILD_BUILD_TIMESTAMP" {} + &&
+		find . | LC_ALL=C sort |
+		cpio -o -H newc --owner 0:0 --reproducible --quiet)
+}
+
 log()  { printf '[cma-sticky] %s\n' "$*" >&2; }
 warn() { printf '[cma-sticky] WARNING: %s\n' "$*" >&2; }
 die()  { printf '[cma-sticky] ERROR: %s\n' "$*" >&2; exit 1; }
