@@ -495,7 +495,8 @@ def render_md(a, arms, per, na_arms, hot, det, util, plots, region_pages, build_
       "and before the region is occupied: 4 passes of mapping, touching and unmapping %s MiB, "
       "anonymous and tmpfs in turn, more than the memory outside a 512 MiB region and less "
       "than all of it, so it fits only where the region's memory is lent to it.  `time` is "
-      "the guest time it took (or `killed`: the OOM killer ended it); the vm counters are "
+      "the guest time it took (`killed`: the OOM killer ended it; `refused`: it could not "
+      "map its memory at all); the vm counters are "
       "its /proc/vmstat deltas (pageoutrun = kswapd wake-ups, scanned = pgscan_kswapd + "
       "pgscan_direct, stalls = allocstall_*, compact = compact_stall).  OOM kills: during "
       "that job / over the whole boot.\n" % next(
