@@ -5,15 +5,18 @@
 SHELL := /bin/bash
 S := scripts
 
-.PHONY: all run check bench series base deps fetch assemble clean help
+.PHONY: all run check bench series export base deps fetch assemble clean help
 
 all: run
 
 help:
 	@echo "make            build the lean kernel, boot it in QEMU, print the demo"
 	@echo "make check      gates + debug kernel boot with KUnit and kselftests"
-	@echo "make bench      allocation latency of every CMA arm + hot path (out/bench/results.md)"
+	@echo "make bench      allocation latency of every CMA arm + hot path" \
+		"(out/bench/results.md)"
 	@echo "make series     git format-patch --cover-letter of out/linux into out/series/"
+	@echo "make export     out/linux's commits -> patches/, its new files ->" \
+		"the top-level copies"
 	@echo "make base       build the unpatched base with the same configs"
 	@echo "make clean      remove out/ (keeps the downloaded base package)"
 	@echo "variables: KSRC=/path/to/linux-6.12.y  ACCEL=kvm  JOBS=N  OUT=dir"
@@ -40,6 +43,9 @@ series: assemble
 	@rm -rf out/series && cd out/linux && \
 	  git format-patch -q --cover-letter -o ../series base..HEAD && \
 	  ls ../series
+
+export:
+	@$(S)/export.sh
 
 base: fetch
 	@$(S)/build.sh run base && $(S)/build.sh debug base

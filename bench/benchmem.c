@@ -38,6 +38,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cma_util.h"
+
 #define PAGE		4096UL
 #define CHUNK		(2UL << 20)
 #define CHUNK_PAGES	(CHUNK / PAGE)
@@ -54,7 +56,7 @@ struct chunk {
 
 static struct chunk chunks[MAX_CHUNKS];
 static int nr_chunks;
-static int pagemap_fd, tmpfs_fd;
+static int tmpfs_fd;
 static off_t tmpfs_size;
 static u64 rbase, rcount;
 
@@ -70,24 +72,6 @@ static u64 now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
-static long meminfo_kb(const char *key)
-{
-	char line[256];
-	size_t klen = strlen(key);
-	long v = -1;
-	FILE *f = fopen("/proc/meminfo", "r");
-
-	if (!f)
-		die("/proc/meminfo");
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, klen) && line[klen] == ':') {
-			v = strtol(line + klen + 1, NULL, 10);
-			break;
-		}
-	fclose(f);
-	return v;
 }
 
 /* Sum of the zones' high watermarks, in kB. */
@@ -144,14 +128,8 @@ static int new_chunk(void)
 /* Present pages of @c: pfn[i], or 0 when page i is not present. */
 static void chunk_pfns(const struct chunk *c, u64 *pfn)
 {
-	u64 e[CHUNK_PAGES];
-	off_t at = (uintptr_t)c->addr / PAGE * 8;
-	size_t i;
-
-	if (pread(pagemap_fd, e, sizeof(e), at) != sizeof(e))
+	if (pagemap_pfns(c->addr, CHUNK_PAGES, (uint64_t *)pfn))
 		die("pagemap");
-	for (i = 0; i < CHUNK_PAGES; i++)
-		pfn[i] = (e[i] >> 63) ? (e[i] & ((1ULL << 55) - 1)) : 0;
 }
 
 static int in_region(u64 pfn)
@@ -221,21 +199,10 @@ static u64 chunk_inside(const struct chunk *c)
 
 static u64 lru_pages(u64 base, u64 count)
 {
-	static u64 buf[4096];
-	u64 n = 0, done = 0, want, i;
-	int fd = open("/proc/kpageflags", O_RDONLY);
+	long n = kpageflags_count(base, count, 1ULL << KPF_LRU);
 
-	if (fd < 0)
+	if (n < 0)
 		die("/proc/kpageflags");
-	while (done < count) {
-		want = count - done < 4096 ? count - done : 4096;
-		if (pread(fd, buf, want * 8, (base + done) * 8) != (ssize_t)(want * 8))
-			die("kpageflags");
-		for (i = 0; i < want; i++)
-			n += (buf[i] >> KPF_LRU) & 1;
-		done += want;
-	}
-	close(fd);
 	return n;
 }
 
@@ -305,9 +272,6 @@ static int filler(int argc, char **argv)
 	rbase = strtoull(argv[2], NULL, 0);
 	rcount = strtoull(argv[3], NULL, 0);
 	fill_mb = strtoul(argv[4], NULL, 0);
-	pagemap_fd = open("/proc/self/pagemap", O_RDONLY);
-	if (pagemap_fd < 0)
-		die("/proc/self/pagemap");
 	tmpfs_fd = memfd_create("benchmem.fill", 0);
 	if (tmpfs_fd < 0)
 		die("memfd_create");

@@ -7,4 +7,18 @@
 RUN_CMDLINE="cma=64M cma_region=camera:64M:exclusive,shared:128M:sticky"
 # The malformed entries after "shared" must be refused with a message
 # and leave no area (cma_exclusive_test checks).
-CHECK_CMDLINE="cma=64M cma_region=kunit:32M:exclusive,shared:256M:sticky,bad:12Q:exclusive,odd:8M:shared,noname"
+CHECK_CMDLINE="cma=64M cma_region=kunit:32M:exclusive,shared:256M:sticky"
+CHECK_CMDLINE+=",bad:12Q:exclusive,odd:8M:shared,noname"
+
+# step_cmdline TREE: the command line a step of the series supports (the
+# per-step boot gate of `make check`): RUN_CMDLINE's cma= area, and its
+# regions of the modes that step's tree knows.
+step_cmdline() {
+	local regions=
+	if [ -f "$1/mm/page_alloc_cma.c" ]; then
+		regions=camera:64M:exclusive
+		grep -q 'CMA_REGION_STICKY' "$1/include/linux/cma.h" &&
+			regions="$regions,shared:128M:sticky"
+	fi
+	echo "cma=64M${regions:+ cma_region=$regions}"
+}

@@ -1,62 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * cma-sticky: CMA regions served by the buddy allocator.
+ * cma-sticky: CMA regions served by the buddy allocator.  The design, the
+ * guarantees and the balance against upstream's MIGRATE_CMA rule are in
+ * Documentation/mm/cma_sticky.rst; in short:
  *
- * A CMA area declared exclusive gets a struct cma_region with a free_area of
- * its own.  Its pageblocks are MIGRATE_MOVABLE_EXCLUSIVE and its free pages
- * live on that free_area instead of the zone's: they are not in the zone's
- * NR_FREE_PAGES nor in its managed pages, so watermarks and kswapd never
- * count memory the zone cannot use, and no allocation but the region's can
- * take them.  cma_alloc() on such an area is the buddy allocator's own
- * __rmqueue_smallest() on the region's free_area, and every path that frees
- * a page of the region (cma_release(), put_page(), folio_put(),
- * __free_pages(), free_contig_range()) lands in __cma_region_free_pages()
- * through the screen in free_one_page(), which merges buddies inside the
- * region with __free_one_page() and never across its edge.
+ * An exclusive region (MIGRATE_MOVABLE_EXCLUSIVE) keeps its free pages on a
+ * free_area of its own, off the zone's lists and counters.  cma_alloc() on
+ * it is __rmqueue_smallest() on that free_area; every free path of its pages
+ * ends in __cma_region_free_pages() through the screen in free_one_page().
  *
- * A CMA area declared sticky is the zone's memory: its pageblocks are
- * MIGRATE_MOVABLE_STICKY on the zone's free lists, and only movable
- * allocations (ALLOC_CMA) may take them.  No fallback, steal, highatomic
- * reservation or isolation changes the type of a sticky block (the type is
- * above the pcp types, outside the fallback table, not mergeable, and
- * has_unmovable_pages() refuses to isolate it for anyone but the region).
- * cma_alloc() on a sticky area takes free pages straight off the zone's
- * lists when the range it needs is free, and otherwise vacates the range
- * with alloc_contig_range(MIGRATE_MOVABLE_STICKY), which migrates its
- * movable pages out and puts the sticky type back on every block.
+ * A sticky region (MIGRATE_MOVABLE_STICKY) keeps its free pages on the
+ * zone's lists, for movable allocations only, which take them first.
+ * cma_alloc() on it takes a free range straight off the zone's lists, or
+ * vacates one with alloc_contig_range(MIGRATE_MOVABLE_STICKY).
  *
- * Balance.  Upstream's rule for MIGRATE_CMA is "use CMA first when it holds
- * more than half of the zone's free memory": movable allocations drain CMA
- * and normal memory in step, so when the zone's normal memory reaches the
- * low watermark the CMA area still holds about as much free memory again.
- * Unmovable allocations cannot use it, fail the watermark, and wake kswapd,
- * which then reclaims while the area is still free - the behaviour the
- * ZONE_CMA series measured.  A sticky region is filled first instead:
- * movable allocations take sticky pages before any other free page of the
- * zone (__rmqueue_sticky()), so the zone's other memory stays free for the
- * allocations that cannot use the region, and kswapd is woken by memory
- * pressure the region cannot relieve, not while it still has free pages.
- * The price is that a device allocation finds its region occupied more
- * often and has to migrate; that is the deal of a shared region (the
- * memory is in use while the device sleeps), and the exclusive mode is
- * there for a device that cannot wait.  Free sticky pages count as free CMA
- * memory (NR_FREE_CMA_PAGES, CmaFree), so the watermarks of non-movable
- * requests never count them.
+ * A region switches between the two modes at run time (cma_region_set_mode(),
+ * /sys/kernel/mm/cma/<area>/mode).
  *
- * A region switches live between the two modes (cma_region_set_mode(),
- * /sys/kernel/mm/cma/<area>/mode): sticky -> exclusive vacates every range
- * the device has not allocated and moves the region's free pages to its
- * free_area; exclusive -> sticky gives them back to the zone.  Pages the
- * device holds stay valid across a switch, and go back where the mode of
- * the moment says when freed.
- *
- * Why not kernel/resource.c or a bitmap allocator: both would be a second
- * allocator beside the buddy one, with their own splitting, alignment and
- * debugging, for memory the buddy allocator already knows how to manage.
- * The region's only extra state is the CMA area's existing bitmap, which
- * records what the region handed out so that a release of pages it did not
- * hand out (a double free) is refused with a warning instead of corrupting
- * the free lists.
+ * The area's existing bitmap records what the region handed out, so that a
+ * release of pages it did not hand out is refused instead of corrupting the
+ * free lists.
  */
 #define pr_fmt(fmt) "cma_region: " fmt
 
@@ -67,9 +30,7 @@
 #include <linux/kernel.h>
 #include <linux/ktime.h>
 #include <linux/log2.h>
-#include <linux/memblock.h>
 #include <linux/mm.h>
-#include <linux/page-isolation.h>
 #include <linux/seq_file.h>
 #include <linux/vmstat.h>
 #include <trace/events/cma.h>
@@ -77,7 +38,6 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/swap.h>
-#include <linux/sysfs.h>
 
 #include "internal.h"
 #include "cma.h"
@@ -236,8 +196,8 @@ static unsigned int chunk_order(unsigned long pfn, unsigned long end)
 }
 
 /* Free [pfn, end), off any list, to @area as @mt; zone->lock held. */
-static void give_back(struct zone *zone, struct free_area *area, int mt,
-		      unsigned long pfn, unsigned long end)
+static void free_range(struct zone *zone, struct free_area *area, int mt,
+		       unsigned long pfn, unsigned long end)
 {
 	while (pfn < end) {
 		unsigned int order = chunk_order(pfn, end);
@@ -247,21 +207,21 @@ static void give_back(struct zone *zone, struct free_area *area, int mt,
 	}
 }
 
-/* Give [pfn, end), just taken off the free lists, back; zone->lock held. */
-static void region_give_back(struct cma_region *region, unsigned long pfn,
-			     unsigned long end)
+/* Free [pfn, end), off any list, to the region's free_area; zone->lock. */
+static void region_free_range(struct cma_region *region, unsigned long pfn,
+			      unsigned long end)
 {
-	give_back(region->zone, region->free_area, MIGRATE_MOVABLE_EXCLUSIVE,
-		  pfn, end);
+	free_range(region->zone, region->free_area, MIGRATE_MOVABLE_EXCLUSIVE,
+		   pfn, end);
 }
 
 /*
- * Claim @nr_blocks consecutive free MAX_PAGE_ORDER blocks, the first aligned
+ * Take @nr_blocks consecutive free MAX_PAGE_ORDER blocks, the first aligned
  * to @step pages.  Returns the first pfn, or 0.  zone->lock held.
  */
-static unsigned long region_claim_run(struct cma_region *region,
-				      unsigned long nr_blocks,
-				      unsigned long step)
+static unsigned long region_take_run(struct cma_region *region,
+				     unsigned long nr_blocks,
+				     unsigned long step)
 {
 	unsigned long start = ALIGN(region->base_pfn, step), i;
 
@@ -320,9 +280,12 @@ static struct page *region_hand_out(unsigned long pfn, unsigned long count,
 	return page;
 }
 
-/* Mark [pfn, pfn + count) handed out, if none of it is.  cma->lock. */
-static bool region_mark(struct cma *cma, unsigned long pfn,
-			unsigned long count)
+/*
+ * Set the area's bitmap bits of [pfn, pfn + count) if none of them is set.
+ * Takes cma->lock; called with zone->lock held.
+ */
+static bool region_set_bits(struct cma *cma, unsigned long pfn,
+			    unsigned long count)
 {
 	unsigned long off = pfn - cma->base_pfn, flags;
 	bool free;
@@ -392,13 +355,13 @@ static bool sticky_take_range(struct cma_region *region, unsigned long pfn,
 		__del_from_free_area(page, zone, zone->free_area, order,
 				     MIGRATE_MOVABLE_STICKY);
 	}
-	give_back(zone, zone->free_area, MIGRATE_MOVABLE_STICKY, first, pfn);
-	give_back(zone, zone->free_area, MIGRATE_MOVABLE_STICKY, end, last);
+	free_range(zone, zone->free_area, MIGRATE_MOVABLE_STICKY, first, pfn);
+	free_range(zone, zone->free_area, MIGRATE_MOVABLE_STICKY, end, last);
 	return true;
 }
 
 /**
- * cma_region_claim_free() - take a free range of a sticky region directly
+ * cma_region_take_free() - take a free range of a sticky region directly
  * @cma: an area in CMA_REGION_STICKY mode
  * @pfn: first pfn of the range; already marked in the area's bitmap
  * @count: number of pages
@@ -410,8 +373,8 @@ static bool sticky_take_range(struct cma_region *region, unsigned long pfn,
  *
  * Return: true if the range is now allocated.
  */
-bool cma_region_claim_free(struct cma *cma, unsigned long pfn,
-			   unsigned long count, gfp_t gfp)
+bool cma_region_take_free(struct cma *cma, unsigned long pfn,
+			  unsigned long count, gfp_t gfp)
 {
 	struct cma_region *region = cma->region;
 	unsigned long flags;
@@ -460,14 +423,14 @@ static struct page *sticky_alloc_small(struct cma *cma, unsigned long count,
 	if (page) {
 		pfn = page_to_pfn(page);
 		if (pfn < region->base_pfn || pfn >= region->end_pfn ||
-		    !region_mark(cma, pfn, count)) {
+		    !region_set_bits(cma, pfn, count)) {
 			/* another sticky region's, or marked: not ours */
-			give_back(zone, zone->free_area, MIGRATE_MOVABLE_STICKY,
-				  pfn, pfn + (1UL << order));
+			free_range(zone, zone->free_area, MIGRATE_MOVABLE_STICKY,
+				   pfn, pfn + (1UL << order));
 			pfn = 0;
 		} else {
-			give_back(zone, zone->free_area, MIGRATE_MOVABLE_STICKY,
-				  pfn + count, pfn + (1UL << order));
+			free_range(zone, zone->free_area, MIGRATE_MOVABLE_STICKY,
+				   pfn + count, pfn + (1UL << order));
 		}
 	}
 	spin_unlock_irqrestore(&zone->lock, flags);
@@ -487,7 +450,8 @@ static struct page *sticky_alloc_small(struct cma *cma, unsigned long count,
  * Up to MAX_ORDER_NR_PAGES, one __rmqueue_smallest() on the region's
  * free_area of the order that covers @count and @align; the pages past
  * @count go straight back.  Above, a run of consecutive free MAX_PAGE_ORDER
- * blocks.  Never migrates, never sleeps, never touches the zone's lists.
+ * blocks.  Never migrates and never sleeps; an exclusive region's
+ * allocation never touches the zone's lists.
  *
  * A sticky region serves a request up to MAX_ORDER_NR_PAGES the same way
  * from a free sticky block on the zone's lists, when one is in the region;
@@ -530,12 +494,12 @@ struct page *cma_region_alloc(struct cma *cma, unsigned long count,
 	} else if (align < BITS_PER_LONG) {
 		unsigned long nr = DIV_ROUND_UP(count, MAX_ORDER_NR_PAGES);
 
-		pfn = region_claim_run(region, nr,
-				       max(MAX_ORDER_NR_PAGES, 1UL << align));
+		pfn = region_take_run(region, nr,
+				      max(MAX_ORDER_NR_PAGES, 1UL << align));
 		end = pfn + nr * MAX_ORDER_NR_PAGES;
 	}
 	if (pfn)
-		region_give_back(region, pfn + count, end);
+		region_free_range(region, pfn + count, end);
 	spin_unlock_irqrestore(&region->zone->lock, flags);
 
 	if (!pfn) {
@@ -620,7 +584,7 @@ void __cma_region_free_pages(struct page *page, unsigned long pfn,
 	spin_lock_irqsave(&region->zone->lock, flags);
 	mt = get_pfnblock_flags_mask(page, pfn, MIGRATETYPE_MASK);
 	if (likely(is_migrate_exclusive(mt)))
-		region_give_back(region, pfn, end);
+		region_free_range(region, pfn, end);
 	else	/* the region became sticky since the screen looked */
 		__free_to_free_area(page, pfn, region->zone,
 				    region->zone->free_area, order, mt);
@@ -805,8 +769,8 @@ static int region_make_exclusive(struct cma *cma, unsigned long *vacated)
 		spin_unlock_irqrestore(&cma->lock, flags);
 		if (s >= cma->count)
 			break;
-		if (!cma_region_claim_free(cma, cma->base_pfn + s, e - s,
-					   GFP_KERNEL)) {
+		if (!cma_region_take_free(cma, cma->base_pfn + s, e - s,
+					  GFP_KERNEL)) {
 			ret = region_vacate(cma, cma->base_pfn + s,
 					    cma->base_pfn + e);
 			if (ret)
@@ -936,18 +900,21 @@ out:
 EXPORT_SYMBOL_GPL(cma_region_set_mode);
 
 /**
- * cma_region_parse_mode() - the mode named by a string
+ * cma_region_parse_mode() - the region mode named by a string
  * @buf: "sticky" or "exclusive", optionally followed by a newline
+ * @mode: where to store the mode
  *
- * Return: the mode, or CMA_REGION_NONE for anything else.
+ * Return: 0, or -EINVAL (and @mode untouched) for any other string.
  */
-enum cma_region_mode cma_region_parse_mode(const char *buf)
+int cma_region_parse_mode(const char *buf, enum cma_region_mode *mode)
 {
 	if (sysfs_streq(buf, "sticky"))
-		return CMA_REGION_STICKY;
-	if (sysfs_streq(buf, "exclusive"))
-		return CMA_REGION_EXCLUSIVE;
-	return CMA_REGION_NONE;
+		*mode = CMA_REGION_STICKY;
+	else if (sysfs_streq(buf, "exclusive"))
+		*mode = CMA_REGION_EXCLUSIVE;
+	else
+		return -EINVAL;
+	return 0;
 }
 
 /**
@@ -964,7 +931,7 @@ const char *cma_region_mode_name(enum cma_region_mode mode)
 /**
  * cma_declare_region() - reserve a CMA area managed as a region
  * @base: physical base, or 0 for anywhere below @limit
- * @size: size in bytes; rounded up to MAX_PAGE_ORDER pages
+ * @size: size in bytes; rounded up to a multiple of MAX_ORDER_NR_PAGES pages
  * @limit: highest physical address + 1, or 0 for no limit
  * @mode: CMA_REGION_EXCLUSIVE or CMA_REGION_STICKY
  * @name: name of the area (sysfs, debugfs, messages)
@@ -1040,8 +1007,7 @@ static int __init parse_one_region(char *spec)
 		pr_err("cma_region=%s: bad size '%s'\n", name, size);
 		return -EINVAL;
 	}
-	m = cma_region_parse_mode(mode);
-	if (m == CMA_REGION_NONE) {
+	if (cma_region_parse_mode(mode, &m)) {
 		pr_err("cma_region=%s: unknown mode '%s' (supported: sticky, exclusive)\n",
 		       name, mode);
 		return -EINVAL;

@@ -19,8 +19,8 @@ struct seq_file;
  * struct cma_region - the buddy-managed side of a CMA area
  * @cma: the CMA area that owns the region
  * @zone: the one zone the whole range lies in
- * @base_pfn: first pfn; pageblock aligned
- * @end_pfn: one past the last pfn; pageblock aligned
+ * @base_pfn: first pfn; MAX_PAGE_ORDER aligned
+ * @end_pfn: one past the last pfn; MAX_PAGE_ORDER aligned
  * @free_area: free lists of an exclusive region, one per order; only the
  *	MIGRATE_MOVABLE_EXCLUSIVE list is used.  Protected by @zone->lock,
  *	like the zone's own, so that the same buddy code serves both and a
@@ -50,7 +50,10 @@ struct cma_region {
 	unsigned long nr_vacated;
 };
 
-/* Set once the first exclusive (sticky) region is active; never cleared. */
+/*
+ * Enabled when the first exclusive region, resp. sticky region, becomes
+ * active (at boot or by a mode switch); never disabled.
+ */
 DECLARE_STATIC_KEY_FALSE(cma_region_exclusive_key);
 DECLARE_STATIC_KEY_FALSE(cma_region_sticky_key);
 
@@ -60,13 +63,13 @@ void __cma_region_free_pages(struct page *page, unsigned long pfn,
 int __init cma_region_activate(struct cma *cma);
 struct page *cma_region_alloc(struct cma *cma, unsigned long count,
 			      unsigned int align, gfp_t gfp);
-bool cma_region_claim_free(struct cma *cma, unsigned long pfn,
-			   unsigned long count, gfp_t gfp);
+bool cma_region_take_free(struct cma *cma, unsigned long pfn,
+			  unsigned long count, gfp_t gfp);
 void cma_region_count_contig(const struct cma *cma, unsigned long count);
 bool cma_region_release(struct cma *cma, const struct page *pages,
 			unsigned long count);
 unsigned long cma_region_nr_free(struct cma_region *region);
-enum cma_region_mode cma_region_parse_mode(const char *buf);
+int cma_region_parse_mode(const char *buf, enum cma_region_mode *mode);
 const char *cma_region_mode_name(enum cma_region_mode mode);
 void cma_region_show_pagetypeinfo(struct seq_file *m, pg_data_t *pgdat);
 
@@ -194,8 +197,8 @@ static inline void cma_region_count_contig(const struct cma *cma,
 {
 }
 
-static inline bool cma_region_claim_free(struct cma *cma, unsigned long pfn,
-					 unsigned long count, gfp_t gfp)
+static inline bool cma_region_take_free(struct cma *cma, unsigned long pfn,
+					unsigned long count, gfp_t gfp)
 {
 	return false;
 }

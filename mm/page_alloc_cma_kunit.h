@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * KUnit tests of exclusive CMA regions, included at the end of
- * mm/page_alloc_cma.c so that they reach its static functions.
+ * KUnit tests of CMA regions, included at the end of mm/page_alloc_cma.c
+ * (CONFIG_CMA_STICKY_KUNIT_TEST).
  *
- * They need an exclusive area named "kunit" of at least 16 MiB, e.g.
- * cma_region=kunit:32M:exclusive on the command line (make check sets it),
- * and skip without one.  The cma_sticky suite needs a sticky area named
- * "shared" of at least 16 MiB (cma_region=shared:256M:sticky), the only
- * sticky area of the machine, so that movable allocations fill it first.
- * Each test leaves its region as it found it and checks that it did (for
+ * The cma_region suite needs an exclusive area named "kunit" of at least
+ * 16 MiB (cma_region=kunit:32M:exclusive), the cma_sticky suite a sticky
+ * area named "shared" of at least 16 MiB (cma_region=shared:256M:sticky),
+ * the only sticky area of the machine, so that movable allocations fill it
+ * first.  A case whose area is missing is skipped and says which.  Each
+ * case leaves its region as it found it and checks that it did (for
  * exclusive regions: per-order free counts included).
  */
 #ifndef _MM_PAGE_ALLOC_CMA_KUNIT_H
@@ -827,6 +827,7 @@ static void sticky_test_bad_input(struct kunit *test)
 {
 	struct cma *cma = sticky_cma(test), *legacy = NULL;
 	struct cma_region *region = cma->region;
+	enum cma_region_mode mode;
 	unsigned int i;
 
 	for (i = 0; i < cma_area_count; i++)
@@ -850,11 +851,15 @@ static void sticky_test_bad_input(struct kunit *test)
 	/* to the mode it is in: nothing to do */
 	KUNIT_EXPECT_EQ(test, cma_region_set_mode(cma, CMA_REGION_STICKY), 0);
 
-	KUNIT_EXPECT_EQ(test, cma_region_parse_mode("sticky\n"), CMA_REGION_STICKY);
-	KUNIT_EXPECT_EQ(test, cma_region_parse_mode("exclusive"), CMA_REGION_EXCLUSIVE);
-	KUNIT_EXPECT_EQ(test, cma_region_parse_mode("cma"), CMA_REGION_NONE);
-	KUNIT_EXPECT_EQ(test, cma_region_parse_mode("stickyx"), CMA_REGION_NONE);
-	KUNIT_EXPECT_EQ(test, cma_region_parse_mode(""), CMA_REGION_NONE);
+	mode = CMA_REGION_NONE;
+	KUNIT_EXPECT_EQ(test, cma_region_parse_mode("sticky\n", &mode), 0);
+	KUNIT_EXPECT_EQ(test, mode, CMA_REGION_STICKY);
+	KUNIT_EXPECT_EQ(test, cma_region_parse_mode("exclusive", &mode), 0);
+	KUNIT_EXPECT_EQ(test, mode, CMA_REGION_EXCLUSIVE);
+	KUNIT_EXPECT_EQ(test, cma_region_parse_mode("cma", &mode), -EINVAL);
+	KUNIT_EXPECT_EQ(test, cma_region_parse_mode("stickyx", &mode), -EINVAL);
+	KUNIT_EXPECT_EQ(test, cma_region_parse_mode("", &mode), -EINVAL);
+	KUNIT_EXPECT_EQ(test, mode, CMA_REGION_EXCLUSIVE);
 	KUNIT_EXPECT_TRUE(test, region_all_blocks(region, MIGRATE_MOVABLE_STICKY));
 }
 
@@ -889,11 +894,11 @@ static struct kunit_case cma_sticky_test_cases[] = {
 	KUNIT_CASE(sticky_test_placement),
 	KUNIT_CASE(sticky_test_alloc_direct),
 	KUNIT_CASE(sticky_test_counted_as_cma),
-	KUNIT_CASE(sticky_test_vacate),
-	KUNIT_CASE(sticky_test_contig_pcp),
+	KUNIT_CASE_SLOW(sticky_test_vacate),
+	KUNIT_CASE_SLOW(sticky_test_contig_pcp),
 	KUNIT_CASE(sticky_test_others_refused),
-	KUNIT_CASE(sticky_test_switch),
-	KUNIT_CASE(sticky_test_switch_fails_cleanly),
+	KUNIT_CASE_SLOW(sticky_test_switch),
+	KUNIT_CASE_SLOW(sticky_test_switch_fails_cleanly),
 	KUNIT_CASE(sticky_test_bad_input),
 	{}
 };

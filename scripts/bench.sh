@@ -52,14 +52,16 @@ prepare_src() {	# prepare_src DIR REV
 		rm -rf "$wt"
 		git -C "$SRC" worktree add -q --detach "$wt" "$rev"
 	fi
-	if [ "$(git -C "$wt" rev-parse HEAD)" != "$(git -C "$SRC" rev-parse "$rev^{commit}")" ]; then
+	if [ "$(git -C "$wt" rev-parse HEAD)" != \
+	     "$(git -C "$SRC" rev-parse "$rev^{commit}")" ]; then
 		git -C "$wt" checkout -q -f --detach "$rev"
 	fi
 	# Only what the bench adds differs from the commit; files are rewritten
 	# only when they change, so that kbuild rebuilds only what changed.
 	local mk
 	mk=$(git -C "$wt" show HEAD:mm/Makefile;
-	     printf '# cma-sticky bench driver (scripts/bench.sh; not part of the tree)\nobj-y += cma_bench.o')
+	     printf '# cma-sticky bench driver (scripts/bench.sh; not part of the tree)\n'
+	     printf 'obj-y += cma_bench.o')
 	[ "$(cat "$wt/mm/Makefile")" = "$mk" ] || printf '%s\n' "$mk" > "$wt/mm/Makefile"
 	# (a fresh mtime: the project file may be older than an object built
 	# from the previous copy, and kbuild goes by mtimes)
@@ -67,35 +69,25 @@ prepare_src() {	# prepare_src DIR REV
 		cp "$TOP/bench/cma_bench.c" "$wt/mm/cma_bench.c"
 }
 
-build_kernel() {	# build_kernel NAME SRCDIR [nosticky|base]
-	local name=$1 src=$2 kind=${3:-}
-	local bld=$B/build-$name blog=$B/logs/build-$name.log skip_re='^$'
-	local frags=("$TOP/configs/common.config" "$TOP/configs/run.config")
-	[ "$kind" = nosticky ] && frags+=("$TOP/configs/nosticky.config")
-	frags+=("$TOP/configs/bench.config")
-	[ "$kind" = base ] && skip_re='^(# )?CONFIG_CMA_STICKY'
-	local stamp
-	stamp=$( (git -C "$src" rev-parse HEAD; cat "${frags[@]}" "$src/mm/Makefile" "$src/mm/cma_bench.c";
-		cat "$TOP/scripts/kconfig.sh" "$TOP/scripts/lib.sh") | sha256sum | cut -c1-40)
-	if [ -f "$bld/arch/x86/boot/bzImage" ] && [ "$(cat "$bld/.bench-stamp" 2>/dev/null)" = "$stamp" ]; then
-		log "bench: kernel $name up to date"
-		return 0
-	fi
-	rm -f "$bld/.bench-stamp" "$B/logs/build-$name.failed"
-	log "bench: building kernel $name (log: ${blog#$TOP/})"
-	local t0
-	t0=$(date +%s)
-	KCONFIG_SKIP_RE=$skip_re "${NICE[@]}" "$TOP/scripts/kconfig.sh" "$src" "$bld" "${frags[@]}"
-	if ! "${NICE[@]}" bash -c '. "$1/scripts/lib.sh"; kmake "$2" "$3" bzImage' _ "$TOP" "$src" "$bld" >"$blog" 2>&1; then
-		grep -E -B2 -A6 '(error|Error)[: ]' "$blog" | head -n 40 >&2 || tail -n 40 "$blog" >&2
+bench_kernel() {	# bench_kernel NAME SRCDIR [nosticky|base]
+	local name=$1 src=$2 kind=${3:-} frags cfg=bench skip='^$'
+	case $kind in
+	nosticky) cfg=bench-nosticky ;;
+	base) skip='^(# )?CONFIG_CMA_STICKY' ;;
+	esac
+	mapfile -t frags < <(config_frags "$cfg")
+	rm -f "$B/logs/build-$name.failed"
+	if ! KCONFIG_SKIP_RE=$skip BUILD_NICE=${BENCH_NICE:-19} \
+	     build_kernel "bench/$name" "$src" "$B/build-$name" "$B/logs/build-$name.log" \
+		"${frags[@]}"; then
 		# the arms of this kernel are reported as not run, with the cause
-		grep -m1 -E 'error[: ]' "$blog" | sed "s|$src/||" > "$B/logs/build-$name.failed" || true
-		[ -s "$B/logs/build-$name.failed" ] || echo "build failed" > "$B/logs/build-$name.failed"
-		warn "bench: kernel $name does not build; see ${blog#$TOP/}"
+		grep -m1 -E 'error[: ]' "$B/logs/build-$name.log" | sed "s|$src/||" \
+			> "$B/logs/build-$name.failed" || true
+		[ -s "$B/logs/build-$name.failed" ] ||
+			echo "build failed" > "$B/logs/build-$name.failed"
+		warn "bench: kernel $name does not build; see out/bench/logs/build-$name.log"
 		return 1
 	fi
-	echo "$stamp" > "$bld/.bench-stamp"
-	log "bench: kernel $name built in $(( $(date +%s) - t0 ))s"
 }
 
 rev=$(git -C "$SRC" rev-parse "${BENCH_REV:-HEAD}^{commit}") ||
@@ -103,9 +95,9 @@ rev=$(git -C "$SRC" rev-parse "${BENCH_REV:-HEAD}^{commit}") ||
 prepare_src "$B/src-patched" "$rev"
 prepare_src "$B/src-base" base
 t_b0=$(date +%s)
-build_kernel patched_on "$B/src-patched" || true
-build_kernel patched_off "$B/src-patched" nosticky || true
-build_kernel base "$B/src-base" base || true
+bench_kernel patched_on "$B/src-patched" || true
+bench_kernel patched_off "$B/src-patched" nosticky || true
+bench_kernel base "$B/src-base" base || true
 t_build=$(( $(date +%s) - t_b0 ))
 [ "${1:-}" = build ] && exit 0
 
@@ -121,7 +113,10 @@ printf '%s\n' "${cfgdiff:-}" > "$B/config-diff.txt"
 # sizes of the hot path's functions in each kernel, for the report
 for k in base patched_off patched_on; do
 	[ -f "$B/build-$k/vmlinux" ] || continue
-	nm -S "$B/build-$k/vmlinux" | awk -v k=$k '$4 ~ /^(get_page_from_freelist|__rmqueue_pcplist|free_unref_page|free_unref_folios|free_pcppages_bulk|rmqueue_bulk|__alloc_pages_noprof|__free_pages|do_anonymous_page|handle_mm_fault)$/ {
+	nm -S "$B/build-$k/vmlinux" | awk -v k=$k '
+		$4 ~ /^(get_page_from_freelist|__rmqueue_pcplist|free_unref_page)$/ ||
+		$4 ~ /^(free_unref_folios|free_pcppages_bulk|rmqueue_bulk)$/ ||
+		$4 ~ /^(__alloc_pages_noprof|__free_pages|do_anonymous_page|handle_mm_fault)$/ {
 		print k, $4, $2 }'
 done > "$B/hot-symbols.txt"
 
@@ -130,7 +125,9 @@ done > "$B/hot-symbols.txt"
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage/bin"
-gcc -static -O2 -Wall -Werror "${REPRO_CFLAGS[@]}" -o "$stage/bin/benchmem" "$TOP/bench/benchmem.c"
+# (its /proc helpers are the selftests' cma_util.h, from the series)
+gcc -static -O2 -Wall -Werror "${REPRO_CFLAGS[@]}" -I"$SRC/tools/testing/selftests/mm" \
+	-o "$stage/bin/benchmem" "$TOP/bench/benchmem.c"
 repro_cpio "$stage" > "$B/initramfs-extra.cpio"
 cat "$B/initramfs-base.cpio" "$B/initramfs-extra.cpio" > "$B/initramfs.cpio"
 
@@ -155,12 +152,14 @@ boot() {
 	python3 "$TOP/scripts/bench_report.py" watch "$logf" "$wall" &
 	local wpid=$!
 	MEM=1G SMP=1 ACCEL=tcg QEMU_EXTRA="$QEXTRA" \
-		"${NICE[@]}" "$TOP/scripts/boot.sh" "$name" "$B/build-$kernel/arch/x86/boot/bzImage" \
-		"$B/initramfs.cpio" "tsc=reliable norandmaps cmasticky.scenario=bench cmasticky.plan=$PLAN $args" "$tmo" || rc=$?
+		"${NICE[@]}" "$TOP/scripts/boot.sh" "$name" \
+		"$B/build-$kernel/arch/x86/boot/bzImage" "$B/initramfs.cpio" \
+		"tsc=reliable norandmaps cmasticky.scenario=bench cmasticky.plan=$PLAN $args" \
+		"$tmo" || rc=$?
 	touch "$wall.done"
 	wait "$wpid" || true
 	rm -f "$wall.done"
-	if ! grep -q '^CMA-STICKY: END rc=0' "$logf"; then
+	if ! grep -q "^${MARK_END}0" "$logf"; then
 		warn "bench: boot $name failed (qemu exit $rc); see ${logf#$TOP/}"
 		"$TOP/scripts/judge.sh" "$logf" >&2 || true
 	fi
@@ -174,8 +173,9 @@ jobs_list+=("bench-hot-patched_off|patched_off|cma=0 cmasticky.arm=none cmastick
 jobs_list+=("bench-hot-base|base|cma=0 cmasticky.arm=none cmasticky.hotpath=1|600")
 if [ "$DET" = 1 ]; then
 	# determinism: the same guest twice must print the same numbers
+	det_args="cma=512M cmasticky.arm=migrate_cma cmasticky.plan=quick cmasticky.hotpath=1"
 	for i in 1 2; do
-		jobs_list+=("bench-det$i|patched_on|cma=512M cmasticky.arm=migrate_cma cmasticky.plan=quick cmasticky.hotpath=1|900")
+		jobs_list+=("bench-det$i|patched_on|$det_args|900")
 	done
 fi
 
@@ -203,6 +203,7 @@ python3 "$TOP/scripts/bench_report.py" report --top "$TOP" --out "$B" --logs "$O
 	--arms "$ARMS" --plan "$PLAN" --rev "$rev" \
 	--times "build=$t_build,runs=$t_runs,total=$(( $(date +%s) - t_start ))" \
 	--command "$( (env | grep -E '^BENCH_[A-Z]+=' | sort | tr '\n' ' '
-		       if [ -n "${MAKELEVEL:-}" ]; then echo make bench; else echo scripts/bench.sh; fi) |
+		       if [ -n "${MAKELEVEL:-}" ]; then echo make bench
+		       else echo scripts/bench.sh; fi) |
 		     tr -s ' ')"
 log "bench: done in $(( $(date +%s) - t_start ))s: out/bench/results.md, results.json, *.png"

@@ -80,6 +80,17 @@ def watch(logf, wall):
 
 
 # --------------------------------------------------------------- parse
+def markers():
+    """The console markers, from their one source (guest/markers.sh)."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "guest",
+                        "markers.sh")
+    with open(path) as f:
+        return dict(re.findall(r"^(MARK_\w+)='([^']*)'$", f.read(), re.M))
+
+
+MARK = markers()
+
+
 def kv(text):
     return dict(re.findall(r"(\w+)=(\S+)", text))
 
@@ -94,11 +105,11 @@ def parse_log(path):
     with open(path, errors="replace") as f:
         for line in f:
             line = line.rstrip("\r\n")
-            m = re.match(r"CMA-STICKY-HOST: qemu exit=(\d+) wall=([\d.]+)s", line)
+            m = re.match(re.escape(MARK["MARK_HOST"]) + r"(\d+) wall=([\d.]+)s", line)
             if m:
                 res["qemu_exit"] = int(m.group(1))
                 res["wall_s"] = float(m.group(2))
-            if line.startswith("CMA-STICKY: END rc=0"):
+            if line.startswith(MARK["MARK_END"] + "0"):
                 res["end"] = True
             if not line.startswith("BENCH: "):
                 continue
@@ -380,7 +391,8 @@ def render_md(a, arms, per, na_arms, hot, det, util, plots, region_pages, build_
       "512 MiB region (the ZONE_MOVABLE arm: the zone's pageblock-aligned part, 510 MiB).  "
       "Under icount the guest clock advances one nanosecond per guest instruction, so every "
       "latency below is a deterministic instruction count, not a real-hardware time; the "
-      "`wall/op` column is the host's wall-clock time per allocation and its release under TCG, for scale "
+      "`wall/op` column is the host's wall-clock time per allocation and its release "
+      "under TCG, for scale "
       "only (it depends on the host's load; two guests run side by side).  One vCPU because "
       "icount runs vCPUs in turn in 100 ms slices of guest time, which would turn every "
       "cross-CPU wait into up to 100 ms; no ERMS because icount counts each iteration of "
@@ -414,7 +426,8 @@ def render_md(a, arms, per, na_arms, hot, det, util, plots, region_pages, build_
       "buddy arm holds the same 512 MiB anywhere; nothing movable can enter an exclusive "
       "region, which stays empty); `pressure` (occupied, plus a background workload mapping, "
       "touching and unmapping 192 MiB of anonymous or tmpfs memory in a loop while the "
-      "allocations of a round run; a round starts once the workload has done one whole pass).  In a round, up to 128 MiB of blocks are allocated and "
+      "allocations of a round run; a round starts once the workload has done one whole "
+      "pass).  In a round, up to 128 MiB of blocks are allocated and "
       "held, then released, so every allocation meets the region as its predecessors left "
       "it; each size has a budget of 4 s of guest time, `n` is what fitted.  The whole "
       "region cannot be vacated when it is occupied: its 512 MiB of movable pages have "
@@ -510,7 +523,8 @@ def render_md(a, arms, per, na_arms, hot, det, util, plots, region_pages, build_
             continue
         v = u.get("workload", {})
         pct = lambda k: ("%.2f%%" % u[k]) if k in u else "-"
-        lost = ("%d MiB" % (u["MemAvailable_lost_kB"] // 1024)) if "MemAvailable_lost_kB" in u else "-"
+        lost = (("%d MiB" % (u["MemAvailable_lost_kB"] // 1024))
+                if "MemAvailable_lost_kB" in u else "-")
         stalls = sum(x for k, x in v.items() if k.startswith("allocstall"))
         w("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s / %s |" % (
             arm, pct("natural_pct"), pct("occupied_pct"), pct("pressure_min_pct"), lost,
@@ -537,8 +551,9 @@ def render_md(a, arms, per, na_arms, hot, det, util, plots, region_pages, build_
     for t in ["anon_fault_64MiB", "order0_alloc_free"]:
         b, f, o = hot.get((t, "base")), hot.get((t, "patched_off")), hot.get((t, "patched_on"))
         pc = lambda x: ("%+.3f%%" % ((x / b - 1) * 100)) if (x is not None and b) else "-"
-        w("| %s | %s | %s | %s | %s | %s |" % (t, "%.1f" % b if b else "-", "%.1f" % f if f else "-",
-                                               "%.1f" % o if o else "-", pc(f), pc(o)))
+        w("| %s | %s | %s | %s | %s | %s |" %
+          (t, "%.1f" % b if b else "-", "%.1f" % f if f else "-",
+           "%.1f" % o if o else "-", pc(f), pc(o)))
     w("")
 
     # published figures, beside ours
@@ -615,7 +630,8 @@ def target_notes(per, na_arms, util, region_pages, zone_info, hot):
         r = per.get((sc, arm, pages))
         return r and r[k]
 
-    e1, e1024, b1 = get("idle", "exclusive", 1), get("idle", "exclusive", 1024), get("idle", "buddy", 1)
+    e1, e1024, b1 = (get("idle", "exclusive", 1), get("idle", "exclusive", 1024),
+                     get("idle", "buddy", 1))
     ex_miss = any(get(sc, "exclusive", 1 << o, "p99_ns") and get(sc, "buddy", 1 << o, "p99_ns") and
                   get(sc, "exclusive", 1 << o, "p99_ns") > 1.5 * get(sc, "buddy", 1 << o, "p99_ns")
                   for sc in SCENARIOS for o in range(11))
@@ -636,7 +652,8 @@ def target_notes(per, na_arms, util, region_pages, zone_info, hot):
                        slope, fmt_ns(e1024), fmt_ns(get("idle", "buddy", 1024)), fmt_ns(e1),
                        fmt_ns(b1)))
     # the compound form: both sides prepare every page of the block
-    fo = [(sc, o, get(sc, "exclusive_folio", 1 << o, "p99_ns"), get(sc, "buddy_folio", 1 << o, "p99_ns"))
+    fo = [(sc, o, get(sc, "exclusive_folio", 1 << o, "p99_ns"),
+           get(sc, "buddy_folio", 1 << o, "p99_ns"))
           for sc in SCENARIOS for o in range(1, 11)]
     fo = [x for x in fo if x[2] and x[3]]
     if fo and (ex_miss or any(e > 1.5 * b for _, _, e, b in fo)):
@@ -723,7 +740,8 @@ def target_notes(per, na_arms, util, region_pages, zone_info, hot):
                        "occupied 4 KiB took 1.08 ms at p99 (zone_movable 248 us), now %s.  "
                        "The remaining misses are p99 tails (p99 is the slowest sample below "
                        "100 samples, the third slowest of 256; under pressure, the background "
-                       "workload's time slices), with sticky's p50 at or below zone_movable's in %d of "
+                       "workload's time slices), with sticky's p50 at or below zone_movable's "
+                       "in %d of "
                        "the %d occupied and pressure sizes." % (
                            reserved, reserved * PAGE // MIB,
                            ("%.1f%%" % uz["occupied_pct"]) if "occupied_pct" in uz else "-",
@@ -754,7 +772,8 @@ def published_refs(per, util):
         if ours:
             out.append("GCMA RFC, %s.  Here, pressure scenario, %s: %s." % (
                 what, fmt_size(pages * PAGE), "; ".join(ours)))
-    wl = {arm: u["workload"] for arm, u in util.items() if "workload" in u and "ns" in u["workload"]}
+    wl = {arm: u["workload"] for arm, u in util.items()
+          if "workload" in u and "ns" in u["workload"]}
     if wl:
         out.append("ZONE_CMA's cover letter: `make -j16` on a 1 GiB machine with 512 MiB of CMA "
                    "took 186.5 s with MIGRATE_CMA and 93.4 s with ZONE_CMA, a gap put down to CMA "
@@ -826,10 +845,12 @@ def targets(arms, per, na_arms, hot, util):
                     rows.append((sc, pages, None))
         miss = [r for r in rows if r[2] is not None and r[2] < 100]
         fails = [r for r in rows if r[2] is None]
-        txt = ", ".join("%s %s: %s" % (sc, fmt_size(p * PAGE), ("%.0fx" % x) if x else "migrate_cma failed")
+        txt = ", ".join("%s %s: %s" % (sc, fmt_size(p * PAGE),
+                                       ("%.0fx" % x) if x else "migrate_cma failed")
                         for sc, p, x in rows)
         out.append("exclusive >= 100x faster than migrate_cma at p99 when occupied: %s (%s)." %
-                   ("**met**" if not miss else "**missed** at %d of %d sizes" % (len(miss), len(rows)), txt))
+                   ("**met**" if not miss
+                    else "**missed** at %d of %d sizes" % (len(miss), len(rows)), txt))
     # 3. sticky <= migrate_cma and <= zone_movable in every occupied scenario
     if "sticky" in na_arms:
         out.append("sticky <= migrate_cma and <= zone_movable when occupied: not measured (%s)." %
@@ -854,7 +875,8 @@ def targets(arms, per, na_arms, hot, util):
     # 4. sticky utilization >= 95%
     u = util.get("sticky")
     if not u or "natural_pct" not in u:
-        out.append("sticky utilization >= 95%%: not measured (%s)." % na_arms.get("sticky", "no data"))
+        out.append("sticky utilization >= 95%%: not measured (%s)." %
+                   na_arms.get("sticky", "no data"))
     else:
         out.append("sticky utilization >= 95%%: %s (%.2f%% of the region held movable pages when "
                    "memory ran short)." % ("**met**" if u["natural_pct"] >= 95 else "**missed**",
@@ -873,7 +895,8 @@ def targets(arms, per, na_arms, hot, util):
                    "whole region (%s).  Those kills are the whole-region allocation of an occupied "
                    "region: isolation takes the region's free pages away from everyone, the "
                    "migration targets fill the rest of memory, and the OOM killer picks the "
-                   "filler (or the workload) although MemFree counts the isolated free pages." % where)
+                   "filler (or the workload) although MemFree counts the isolated free "
+                   "pages." % where)
     else:
         out.append("no OOM kill where the region had free memory: **missed**: %s." % where)
     # ... and during the fixed workload, which fits wherever the region lends its memory

@@ -27,5 +27,5 @@ timeout -k 10 "$tmo" qemu-system-x86_64 "${accel[@]}" -m "${MEM:-1G}" -smp "${SM
 	</dev/null >"$logf" 2>&1
 rc=$?
 set -e
-echo "CMA-STICKY-HOST: qemu exit=$rc wall=$(echo "$(date +%s.%N) - $start" | bc)s" >> "$logf"
+echo "${MARK_HOST}$rc wall=$(echo "$(date +%s.%N) - $start" | bc)s" >> "$logf"
 exit $rc

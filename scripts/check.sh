@@ -34,9 +34,62 @@ if ! "$TOP/scripts/assemble.sh"; then
 fi
 pass "assemble" "$(git -C "$SRC" rev-list --count base..HEAD) commits on $(cat "$OUT/src/base.id")"
 mapfile -t commits < <(git -C "$SRC" rev-list --reverse base..HEAD)
-label() { # commit -> its source in the project (project-files, patches/x)
+label() { # commit -> its mail in patches/
 	awk -v c="$1" '$1 == c { print $2 }' "$SRC/.git/cma-series"
 }
+
+# ---- the top-level copies are what the series produces --------------------
+if "$TOP/scripts/export.sh" --check > "$R/export.out" 2>&1; then
+	pass "export: top-level copies = the series' final state" \
+		"$(export_map "$SRC" HEAD | wc -l) files + include/linux/mmzone.h.patch"
+else
+	fail "export: top-level copies differ from the series" "see below; 'make export'"
+	cat "$R/export.out" >&2
+fi
+
+# ---- the mails of `make series` apply with git am on a clean base -----------
+mails=$R/mails am_wt=$R/am-wt
+rm -rf "$mails" && mkdir -p "$mails"
+git -C "$SRC" worktree remove -f "$am_wt" >/dev/null 2>&1 || rm -rf "$am_wt"
+git -C "$SRC" worktree prune
+git -C "$SRC" format-patch -q --cover-letter -o "$mails" base..HEAD
+git -C "$SRC" worktree add -q --detach "$am_wt" base
+am_list=()
+for m in "$mails"/*.patch; do
+	[ "${m##*/}" = 0000-cover-letter.patch ] || am_list+=("$m")
+done
+if (cd "$am_wt" && git am -q "${am_list[@]}") > "$R/am.out" 2>&1 &&
+   [ "$(git -C "$am_wt" rev-parse 'HEAD^{tree}')" = "$(git -C "$SRC" rev-parse 'HEAD^{tree}')" ]
+then
+	pass "git am: make series mails on a clean $(sed 's/.*=//' "$OUT/src/base.id")" \
+		"${#am_list[@]} mails, the same tree as out/linux"
+else
+	fail "git am: make series mails on a clean base" "see $R/am.out"
+	cat "$R/am.out" >&2
+fi
+git -C "$SRC" worktree remove -f "$am_wt" >/dev/null 2>&1 || true
+
+# ---- the series' selftests, as upstream's mm selftests build and run them ---
+# Each test program the series adds is built by tools/testing/selftests/mm's
+# Makefile and has a run_test line in its run_vmtests.sh.
+st_bad='' st_n=0
+for f in $(git -C "$SRC" diff --name-only --diff-filter=A base HEAD -- \
+	'tools/testing/selftests/mm/*.c'); do
+	t=$(basename "${f%.c}") st_n=$((st_n + 1))
+	mkdir -p "$R/selftests"
+	make -s -C "$SRC/tools/testing/selftests/mm" OUTPUT="$R/selftests" "$R/selftests/$t" \
+		> "$R/selftests.log" 2>&1 || st_bad="$st_bad $t(build)"
+	grep -qE "^TEST_GEN_FILES \+?= $t\$" "$SRC/tools/testing/selftests/mm/Makefile" ||
+		st_bad="$st_bad $t(Makefile)"
+	grep -qE "run_test \./$t( |\$)" "$SRC/tools/testing/selftests/mm/run_vmtests.sh" ||
+		st_bad="$st_bad $t(run_vmtests.sh)"
+	grep -qxF "$t" "$SRC/tools/testing/selftests/mm/.gitignore" || st_bad="$st_bad $t(.gitignore)"
+done
+if [ -z "$st_bad" ]; then
+	pass "selftests: upstream mm Makefile and run_vmtests.sh" "$st_n programs"
+else
+	fail "selftests: upstream mm Makefile and run_vmtests.sh" "missing:$st_bad"
+fi
 
 # ---- checkpatch --strict and MAINTAINERS coverage, per patch ----------------
 # checkpatch's FILE_PATH_CHANGES ("does MAINTAINERS need updating?") fires
@@ -48,17 +101,22 @@ fi
 for c in "${commits[@]}"; do
 	l=$(label "$c")
 	(cd "$SRC" && git format-patch -1 --stdout "$c" > "$R/patch.tmp")
-	if (cd "$SRC" && ./scripts/checkpatch.pl --strict --quiet --no-summary --show-types \
-		--ignore FILE_PATH_CHANGES "$R/patch.tmp") > "$R/checkpatch.out" 2>&1; then
+	# Debian's python3 first: checkpatch's SPDX check (spdxcheck.py) needs
+	# its python3-ply and python3-git, which another python3 may lack.
+	if (cd "$SRC" && PATH=/usr/bin:$PATH ./scripts/checkpatch.pl --strict --quiet \
+		--no-summary --show-types --ignore FILE_PATH_CHANGES "$R/patch.tmp") \
+		> "$R/checkpatch.out" 2>&1; then
 		pass "checkpatch --strict: $l"
 	else
-		fail "checkpatch --strict: $l" "$(grep -cE '^(ERROR|WARNING|CHECK)' "$R/checkpatch.out") reports"
+		n=$(grep -cE '^(ERROR|WARNING|CHECK)' "$R/checkpatch.out")
+		fail "checkpatch --strict: $l" "$n reports"
 		sed 's/^/    /' "$R/checkpatch.out" >&2
 	fi
 	unmaint=
-	for f in $(git -C "$SRC" diff-tree --no-commit-id --name-only --diff-filter=A -r "$c"); do
-		m=$(cd "$SRC" && ./scripts/get_maintainer.pl --no-git --no-git-fallback --no-rolestats \
-			--no-l --no-r --no-s -f "$f" 2>/dev/null)
+	added=$(git -C "$SRC" diff-tree --no-commit-id --name-only --diff-filter=A -r "$c")
+	for f in $added; do
+		m=$(cd "$SRC" && ./scripts/get_maintainer.pl --no-git --no-git-fallback \
+			--no-rolestats --no-l --no-r --no-s -f "$f" 2>/dev/null)
 		[ -n "$m" ] || unmaint="$unmaint $f"
 	done
 	if [ -n "$unmaint" ]; then
@@ -75,10 +133,13 @@ else
 	for f in $kdoc_files; do
 		now=$(cd "$SRC" && ./scripts/kernel-doc -Wall -none "$f" 2>&1 | grep -c 'warning')
 		was=0
-		[ -f "$BASESRC/$f" ] && was=$(cd "$BASESRC" && ./scripts/kernel-doc -Wall -none "$f" 2>&1 | grep -c 'warning')
+		[ -f "$BASESRC/$f" ] &&
+			was=$(cd "$BASESRC" && ./scripts/kernel-doc -Wall -none "$f" 2>&1 |
+			      grep -c 'warning')
 		if [ "$now" -gt "$was" ]; then
 			kd_bad="$kd_bad $f($was->$now)"
-			(cd "$SRC" && ./scripts/kernel-doc -Wall -none "$f") 2>&1 | sed 's/^/    /' >&2
+			(cd "$SRC" && ./scripts/kernel-doc -Wall -none "$f") 2>&1 |
+				sed 's/^/    /' >&2
 		fi
 	done
 	if [ -z "$kd_bad" ]; then pass "kernel-doc" "$(echo $kdoc_files | wc -w) files"
@@ -104,14 +165,16 @@ if [ $debug_ok = 1 ]; then
 			"${CHECK_TIMEOUT:-1200}"
 		logf=$OUT/logs/check.log
 		if "$TOP/scripts/judge.sh" "$logf" > "$R/judge.out"; then
-			pass "boot: debug kernel, no kernel report" "$(tail -n1 "$logf" | sed 's/.*wall=//')"
+			pass "boot: debug kernel, no kernel report" \
+				"$(tail -n1 "$logf" | sed 's/.*wall=//')"
 		else
 			fail "boot: debug kernel" "see ${logf#$TOP/}"
 			cat "$R/judge.out" >&2
 		fi
 
 		# KUnit: the kernel's part of the log, parsed by the tree's kunit.py.
-		awk '/^CMA-STICKY: BEGIN/ { exit } { print }' "$logf" > "$R/kernel.log"
+		awk -v m="$MARK_BEGIN" 'index($0, m) == 1 { exit } { print }' "$logf" \
+			> "$R/kernel.log"
 		if grep -q 'KTAP version' "$R/kernel.log"; then
 			python3 "$SRC/tools/testing/kunit/kunit.py" parse --json="$R/kunit.json" \
 				"$R/kernel.log" > "$R/kunit.out" 2>&1
@@ -126,9 +189,20 @@ if [ $debug_ok = 1 ]; then
 		fi
 
 		# kselftests: the guest's KSELFTEST section.
-		sed -n '/^CMA-STICKY: KSELFTEST BEGIN/,/^CMA-STICKY: KSELFTEST END/p' "$logf" \
+		sed -n "/^$MARK_KST_BEGIN/,/^$MARK_KST_END/p" "$logf" \
 			> "$R/kselftest.log"
-		python3 "$TOP/scripts/results.py" kselftest "$R/kselftest.log" >> "$RES"
+		# kernel messages interleaved with the programs' output are not KTAP
+		grep -vE '^\[ *[0-9]+\.[0-9]+\]' "$R/kselftest.log" > "$R/kselftest.ktap"
+		krc=0
+		python3 "$SRC/tools/testing/kunit/kunit.py" parse --json="$R/kselftest.json" \
+			"$R/kselftest.ktap" > "$R/kselftest.out" 2>&1 || krc=$?
+		sed -n "s/^$MARK_EXIT//p" "$R/kselftest.log" > "$R/kselftest.exits"
+		if [ -s "$R/kselftest.json" ]; then
+			python3 "$TOP/scripts/results.py" kselftest "$R/kselftest.json" $krc \
+				"$R/kselftest.exits" >> "$RES"
+		else
+			fail "kselftest: parse" "kunit.py could not parse the selftests' output"
+		fi
 	else
 		fail "initramfs" "the selftests do not build"
 	fi
@@ -137,11 +211,11 @@ else
 fi
 
 # The slower gates after the tests, so that a broken kernel shows first.
-# ---- every patch builds on its own ------------------------------------------
-if [ ${#commits[@]} -gt 1 ]; then
+# ---- every step builds and boots on its own -------------------------------
+if [ ${#commits[@]} -gt 0 ]; then
 	"$TOP/scripts/series-build.sh" "$RES"
 else
-	skip "series bisectability" "fewer than two commits"
+	skip "series bisectability" "no commits"
 fi
 
 # ---- sparse: no new warnings on the objects the series touches --------------

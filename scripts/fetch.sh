@@ -13,8 +13,12 @@ want_id=
 if [ -n "${KSRC:-}" ]; then
 	KSRC=$(cd "$KSRC" && pwd) || die "KSRC=$KSRC: no such directory"
 	[ -f "$KSRC/Makefile" ] && [ -d "$KSRC/mm" ] || die "KSRC=$KSRC is not a kernel tree"
-	kver=$(make -s -C "$KSRC" kernelversion 2>/dev/null) || die "KSRC: cannot read kernelversion"
-	case $kver in 6.12|6.12.*) ;; *) die "KSRC is Linux $kver; the series targets 6.12.y" ;; esac
+	kver=$(make -s -C "$KSRC" kernelversion 2>/dev/null) ||
+		die "KSRC: cannot read kernelversion"
+	case $kver in
+	6.12|6.12.*) ;;
+	*) die "KSRC is Linux $kver; the series targets 6.12.y" ;;
+	esac
 	if git -C "$KSRC" rev-parse --verify -q HEAD >/dev/null 2>&1; then
 		rev=$(git -C "$KSRC" rev-parse HEAD)
 		[ -z "$(git -C "$KSRC" status --porcelain --untracked-files=no)" ] ||
@@ -22,7 +26,8 @@ if [ -n "${KSRC:-}" ]; then
 		want_id="ksrc:$KSRC:git:$rev"
 	else
 		rev=$(cd "$KSRC" && find . -path ./.git -prune -o -type f \
-			! -name '*.o' ! -name '*.cmd' -printf '%P %s %T@\n' | sort | sha256sum | cut -c1-16)
+			! -name '*.o' ! -name '*.cmd' -printf '%P %s %T@\n' |
+			sort | sha256sum | cut -c1-16)
 		want_id="ksrc:$KSRC:tree:$rev"
 	fi
 else
@@ -34,7 +39,8 @@ if [ -f base.id ] && [ "$(cat base.id)" = "$want_id" ] && [ -f base/Makefile ]; 
 fi
 # An unpinned fallback is re-checked each time: the pin may be back.
 if [ -f base.id ] && [ -f base/Makefile ] && [ -z "${KSRC:-}" ] &&
-   grep -q "^debian:$BASE_PKG=.*unpinned" base.id && ! apt-cache show "$BASE_PKG=$BASE_VERSION" >/dev/null 2>&1; then
+   grep -q "^debian:$BASE_PKG=.*unpinned" base.id &&
+   ! apt-cache show "$BASE_PKG=$BASE_VERSION" >/dev/null 2>&1; then
 	warn "still using the unpinned base $(cat base.id): $BASE_VERSION is not in the archive"
 	exit 0
 fi
@@ -46,10 +52,12 @@ if [ -n "${KSRC:-}" ]; then
 		git -C "$KSRC" archive --format=tar --prefix=linux/ HEAD | tar -x -C base.tmp
 	else
 		mkdir base.tmp/linux
-		(cd "$KSRC" && tar -c --exclude=.git --exclude='*.o' --exclude='*.cmd' --exclude=.config . ) |
+		(cd "$KSRC" && tar -c --exclude=.git --exclude='*.o' --exclude='*.cmd' \
+			--exclude=.config . ) |
 			tar -x -C base.tmp/linux
 	fi
-	[ ! -f base.tmp/linux/.config ] || die "KSRC has a .config in its tree; run 'make mrproper' there"
+	[ ! -f base.tmp/linux/.config ] ||
+		die "KSRC has a .config in its tree; run 'make mrproper' there"
 else
 	deb="${BASE_PKG}_${BASE_VERSION/:/%3a}_all.deb"
 	if [ ! -f "$deb" ] || ! echo "$BASE_SHA256  $deb" | sha256sum -c --quiet - 2>/dev/null; then
@@ -63,8 +71,10 @@ else
 		echo "$BASE_SHA256  $deb" | sha256sum -c --quiet - ||
 			die "$deb: sha256 does not match base.lock ($BASE_SHA256)"
 	else
-		newest=$(apt-cache madison "$BASE_PKG" 2>/dev/null | awk '{print $3}' | sort -V | tail -n1)
-		[ -n "$newest" ] || die "$BASE_PKG is not in the package archive at all (apt-get update?)"
+		newest=$(apt-cache madison "$BASE_PKG" 2>/dev/null | awk '{print $3}' |
+			 sort -V | tail -n1)
+		[ -n "$newest" ] ||
+			die "$BASE_PKG is not in the package archive at all (apt-get update?)"
 		cat >&2 <<MSG
 
   *****************************************************************

@@ -12,7 +12,8 @@ shift 2
 mkdir -p "$bld"
 kmake "$src" "$bld" -s tinyconfig >/dev/null
 cat "$@" > "$bld/fragments.config"
-"$src/scripts/kconfig/merge_config.sh" -m -O "$bld" "$bld/.config" "$bld/fragments.config" >/dev/null
+"$src/scripts/kconfig/merge_config.sh" -m -O "$bld" "$bld/.config" "$bld/fragments.config" \
+	>/dev/null
 kmake "$src" "$bld" -s olddefconfig >/dev/null
 
 [ "${KCONFIG_NOVERIFY:-0}" = 1 ] && exit 0
@@ -23,13 +24,15 @@ while IFS= read -r line; do
 		opt=${line%%=*}
 		got=$(grep -E "^($opt=|# $opt is not set)" "$bld/.config" || true)
 		if [ "$got" != "$line" ]; then
-			echo "config: $opt: asked for '$line', got '${got:-nothing (option missing or dependencies unmet)}'" >&2
+			echo "config: $opt: asked for '$line'," \
+			     "got '${got:-nothing (option missing or dependencies unmet)}'" >&2
 			bad=1
 		fi ;;
 	'# CONFIG_'*' is not set')
 		opt=${line#\# }; opt=${opt%% *}
 		if grep -qE "^$opt=" "$bld/.config"; then
-			echo "config: $opt: asked to be unset, got '$(grep -E "^$opt=" "$bld/.config")'" >&2
+			echo "config: $opt: asked to be unset," \
+			     "got '$(grep -E "^$opt=" "$bld/.config")'" >&2
 			bad=1
 		fi ;;
 	esac

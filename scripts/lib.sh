@@ -35,6 +35,9 @@ repro_cpio() {	# repro_cpio DIR > ARCHIVE
 		cpio -o -H newc --owner 0:0 --reproducible --quiet)
 }
 
+# shellcheck source=../guest/markers.sh
+. "$TOP/guest/markers.sh"
+
 log()  { printf '[cma-sticky] %s\n' "$*" >&2; }
 warn() { printf '[cma-sticky] WARNING: %s\n' "$*" >&2; }
 die()  { printf '[cma-sticky] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -52,6 +55,96 @@ hash_inputs() {
 			echo "absent $p"
 		fi
 	done | sha256sum | cut -d' ' -f1
+}
+
+# What out/linux is assembled from: the base and the mails of patches/.
+assemble_inputs() {
+	echo "$(cat "$OUT/src/base.id") $(hash_inputs patches scripts/assemble.sh)" |
+		sha256sum | cut -c1-40
+}
+
+# The files the series adds that the project keeps a top-level copy of, as
+# "tree-path:project-path" (the copies are the series' final state, written
+# by scripts/export.sh, never edited by hand).
+export_map() {	# export_map TREE COMMIT
+	git -C "$1" diff --name-only --diff-filter=A base "$2" -- mm Documentation \
+		tools/testing/selftests scripts/coccinelle |
+	while IFS= read -r f; do
+		case $f in
+		tools/testing/selftests/*) echo "$f:selftests/${f#tools/testing/selftests/}" ;;
+		scripts/coccinelle/*) echo "$f:coccinelle/${f#scripts/coccinelle/}" ;;
+		*) echo "$f:$f" ;;
+		esac
+	done
+}
+
+# config_frags NAME: the fragment files of a kernel configuration, one a
+# line - the one list of which fragments make which kernel.
+config_frags() {
+	local f=(common)
+	case $1 in
+	run) f+=(run) ;;
+	debug) f+=(debug) ;;
+	nosticky) f+=(run nosticky) ;;
+	bench) f+=(run bench) ;;
+	bench-nosticky) f+=(run nosticky bench) ;;
+	*) die "unknown kernel config '$1' (run, debug, nosticky, bench, bench-nosticky)" ;;
+	esac
+	printf "$TOP/configs/%s.config\n" "${f[@]}"
+}
+
+# kernel_stamp SRC FRAGMENT...: a hash of what a kernel build of SRC with
+# these fragments depends on beyond what kbuild tracks itself: the source
+# (a git tree: its HEAD tree, uncommitted changes and untracked files; the
+# pristine base: its id), the fragments and the configuring scripts.  The
+# one "already built" key of the workbench.
+kernel_stamp() {
+	local src=$1
+	shift
+	{
+		if git -C "$src" rev-parse --git-dir >/dev/null 2>&1 &&
+		   [ "$(git -C "$src" rev-parse --show-toplevel)" = "$(cd "$src" && pwd -P)" ]; then
+			git -C "$src" rev-parse 'HEAD^{tree}'
+			git -C "$src" diff HEAD
+			git -C "$src" ls-files -z --others --exclude-standard |
+				(cd "$src" && xargs -0r sha256sum)
+		else
+			cat "$OUT/src/base.id"
+		fi
+		cat "$@"
+		hash_inputs scripts/kconfig.sh scripts/lib.sh
+	} | sha256sum | cut -c1-40
+}
+
+# build_kernel NAME SRC BLD LOG FRAGMENT...: configure SRC's kernel into BLD
+# (O=) from tinyconfig plus the fragments and build bzImage, log in LOG;
+# nothing to do when BLD holds a bzImage of the same kernel_stamp.
+# KCONFIG_SKIP_RE and KCONFIG_NOVERIFY as for kconfig.sh; BUILD_NICE=N runs
+# it at that niceness.  Returns 1, with the errors on stderr, on failure.
+build_kernel() {
+	local name=$1 src=$2 bld=$3 blog=$4
+	shift 4
+	local stamp t0
+	stamp=$(kernel_stamp "$src" "$@")
+	if [ -f "$bld/arch/x86/boot/bzImage" ] &&
+	   [ "$(cat "$bld/.cma-stamp" 2>/dev/null)" = "$stamp" ]; then
+		log "build $name: up to date, kernel build skipped"
+		return 0
+	fi
+	mkdir -p "$bld" "$(dirname "$blog")"
+	rm -f "$bld/.cma-stamp"
+	log "build $name: configuring"
+	"$TOP/scripts/kconfig.sh" "$src" "$bld" "$@" || return 1
+	log "build $name: building bzImage (log: ${blog#$TOP/})"
+	t0=$(date +%s)
+	if ! ( [ -z "${BUILD_NICE:-}" ] || renice -n "$BUILD_NICE" -p $BASHPID >/dev/null
+	       kmake "$src" "$bld" bzImage ) > "$blog" 2>&1; then
+		grep -E -B2 -A6 '(error|Error)[: ]' "$blog" | head -n 60 >&2 ||
+			tail -n 40 "$blog" >&2
+		return 1
+	fi
+	echo "$stamp" > "$bld/.cma-stamp"
+	log "build $name: done in $(( $(date +%s) - t0 ))s"
 }
 
 kmake() {

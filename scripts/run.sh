@@ -11,9 +11,10 @@ rc=0
 "$TOP/scripts/boot.sh" run "$OUT/build/run/arch/x86/boot/bzImage" "$OUT/initramfs/demo.cpio" \
 	"$RUN_CMDLINE cmasticky.scenario=demo" "${RUN_TIMEOUT:-300}" || rc=$?
 echo
-echo "==== cma-sticky demo ($(sed -n 's/.*qemu exit=[0-9]* wall=//p' "$OUT/logs/run.log") in QEMU, console log: out/logs/run.log) ===="
+echo "==== cma-sticky demo ($(sed -n "s/^$MARK_HOST[0-9]* wall=//p" "$OUT/logs/run.log")" \
+	"in QEMU, console log: out/logs/run.log) ===="
 sed -n 's/^DEMO: /  /p' "$OUT/logs/run.log"
 if ! "$TOP/scripts/judge.sh" "$OUT/logs/run.log"; then
 	die "the demo boot failed (qemu exit $rc)"
 fi
-grep -q '^CMA-STICKY: END rc=0' "$OUT/logs/run.log" || die "the demo scenario reported a failure"
+grep -q "^${MARK_END}0" "$OUT/logs/run.log" || die "the demo scenario reported a failure"

@@ -1,46 +1,68 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # series-build.sh RESULTS
-# Build every intermediate step of out/linux (all commits but the last,
-# which the debug and run builds cover) with the run config, so that the
-# series is bisectable.  A step whose tree was built before is skipped.
+# Every step of out/linux, in order: build its run kernel (common + run
+# config) and boot it with the command line that step supports
+# (step_cmdline in guest/cmdline.sh) and the "boot" scenario: the step
+# must reach init, have every area it was asked for, and print no kernel
+# report.  KUnit and the selftests run on the final step only (the debug
+# boot of `make check`).  A step built and booted before with the same
+# tree, config and gate is not done again.
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=/dev/null
+. "$TOP/guest/cmdline.sh"
 res=$1
 wt=$OUT/series-wt bld=$OUT/build/series okdir=$OUT/build/series-ok
-mkdir -p "$okdir"
-frags=("$TOP/configs/common.config" "$TOP/configs/run.config")
-cfgsum=$(cat "${frags[@]}" "$0" | sha256sum | cut -c1-16)
-mapfile -t commits < <(git -C "$SRC" rev-list --reverse base..HEAD~1)
+mkdir -p "$okdir" "$OUT/logs"
+mapfile -t frags < <(config_frags run)
+# what the boot gate depends on besides the kernel
+gate=$(hash_inputs scripts/series-build.sh scripts/boot.sh scripts/judge.sh \
+	scripts/initramfs.sh guest | cut -c1-16)
+initrd=$OUT/initramfs/boot.cpio
+mapfile -t commits < <(git -C "$SRC" rev-list --reverse base..HEAD)
+n=0
 for c in "${commits[@]}"; do
+	n=$((n + 1))
 	l=$(awk -v c="$c" '$1 == c { print $2 }' "$SRC/.git/cma-series")
-	tree=$(git -C "$SRC" rev-parse "$c^{tree}")
-	if [ -f "$okdir/$tree-$cfgsum" ]; then
-		printf 'PASS\tbuilds on its own: %s\tbuilt before\n' "$l" >> "$res"
-		continue
-	fi
-	# A step that only adds files no Makefile or Kconfig names yet builds
-	# the very objects its parent does; the first such step's parent is
-	# the pristine base.
-	if [ -z "$(git -C "$SRC" diff-tree --no-commit-id --name-only -r --diff-filter=MDRT "$c")" ] &&
-	   ! git -C "$SRC" diff-tree --no-commit-id --name-only -r "$c" | grep -qE '(^|/)(Makefile|Kbuild|Kconfig[^/]*)$'; then
-		printf 'PASS\tbuilds on its own: %s\tonly adds files nothing builds yet\n' "$l" >> "$res"
-		continue
-	fi
+	l=${l:-step $n}
 	if [ ! -d "$wt" ]; then
 		git -C "$SRC" worktree prune
 		git -C "$SRC" worktree add -q --detach "$wt" "$c"
 	else
 		git -C "$wt" checkout -q -f --detach "$c" && git -C "$wt" clean -q -fdx
 	fi
+	key=$(kernel_stamp "$wt" "${frags[@]}")-$gate
+	if [ -f "$okdir/$key" ]; then
+		printf 'PASS\tstep %d builds: %s\tbuilt before\n' $n "$l" >> "$res"
+		printf 'PASS\tstep %d boots: %s\tbooted before: %s\n' $n "$l" \
+			"$(cat "$okdir/$key")" >> "$res"
+		continue
+	fi
 	# Options of later patches do not exist yet here: no verification.
-	KCONFIG_NOVERIFY=1 "$TOP/scripts/kconfig.sh" "$wt" "$bld" "${frags[@]}"
-	log "series: building step $l"
-	if kmake "$wt" "$bld" bzImage > "$OUT/logs/build-series.log" 2>&1; then
-		touch "$okdir/$tree-$cfgsum"
-		printf 'PASS\tbuilds on its own: %s\t\n' "$l" >> "$res"
-	else
-		grep -E -B2 -A6 '(error|Error)[: ]' "$OUT/logs/build-series.log" | head -n 40 >&2
-		printf 'FAIL\tbuilds on its own: %s\tsee out/logs/build-series.log\n' "$l" >> "$res"
+	if ! KCONFIG_NOVERIFY=1 build_kernel "series step $n" "$wt" "$bld" \
+		"$OUT/logs/build-series.log" "${frags[@]}"; then
+		printf 'FAIL\tstep %d builds: %s\tsee out/logs/build-series.log\n' $n "$l" >> "$res"
+		printf 'SKIP\tstep %d boots: %s\tno kernel\n' $n "$l" >> "$res"
 		echo "check: FAIL: patch $l does not build on its own" >&2
+		continue
+	fi
+	printf 'PASS\tstep %d builds: %s\t\n' $n "$l" >> "$res"
+
+	if [ -z "${initrd_done:-}" ]; then	# once a run: guest/ may have changed
+		NO_TESTS=1 "$TOP/scripts/initramfs.sh" "$initrd"
+		initrd_done=1
+	fi
+	cmdline=$(step_cmdline "$wt")
+	"$TOP/scripts/boot.sh" "step-$n" "$bld/arch/x86/boot/bzImage" "$initrd" \
+		"$cmdline cmasticky.scenario=boot" "${STEP_TIMEOUT:-300}" || true
+	if "$TOP/scripts/judge.sh" "$OUT/logs/step-$n.log" > "$OUT/logs/step-$n.judge" &&
+	   grep -q "^$MARK_END""0" "$OUT/logs/step-$n.log"; then
+		echo "$cmdline" > "$okdir/$key"
+		printf 'PASS\tstep %d boots: %s\t%s\n' $n "$l" "$cmdline" >> "$res"
+	else
+		printf 'FAIL\tstep %d boots: %s\tsee out/logs/step-%d.log\n' $n "$l" $n >> "$res"
+		{ echo "check: FAIL: patch $l does not boot with '$cmdline'"
+		  cat "$OUT/logs/step-$n.judge"
+		  sed -n 's/^BOOT: /    /p' "$OUT/logs/step-$n.log"; } >&2
 	fi
 done

@@ -33,7 +33,8 @@ if [ ! -w "$ctl" ]; then
 fi
 
 mem_line() {
-	say "MEM arm=$arm when=$1 MemTotal=$(kb MemTotal) MemFree=$(kb MemFree) MemAvailable=$(kb MemAvailable) CmaTotal=$(kb CmaTotal) CmaFree=$(kb CmaFree)"
+	say "MEM arm=$arm when=$1 MemTotal=$(kb MemTotal) MemFree=$(kb MemFree)" \
+	    "MemAvailable=$(kb MemAvailable) CmaTotal=$(kb CmaTotal) CmaFree=$(kb CmaFree)"
 }
 
 # before anything runs: the MemAvailable the region costs (vs the buddy arm)
@@ -79,7 +80,8 @@ esac
 if [ -n "$area" ]; then
 	d=/sys/kernel/debug/cma/$area
 	if [ ! -d "$d" ]; then
-		say "NA arm=$arm reason=area missing (no CMA area '$area': the kernel refused its declaration)"
+		say "NA arm=$arm reason=area missing" \
+		    "(no CMA area '$area': the kernel refused its declaration)"
 		mem_line boot
 		return 0
 	fi
@@ -104,19 +106,22 @@ else
 	sizes="1:256 16:128 256:64 1024:32 4096:16 16384:4"
 	case $arm in
 	exclusive|buddy)	# every order up to MAX_PAGE_ORDER, as pages and as folios
-		sizes="1:256 2:128 4:128 8:128 16:128 32:64 64:64 128:64 256:64 512:32 1024:32 4096:16 16384:4"
-		sizes="$sizes 2:128:folio 4:128:folio 8:128:folio 16:128:folio 32:64:folio 64:64:folio"
-		sizes="$sizes 128:64:folio 256:64:folio 512:32:folio 1024:32:folio" ;;
+		sizes="1:256 2:128 4:128 8:128 16:128 32:64 64:64 128:64 256:64 512:32 1024:32"
+		sizes="$sizes 4096:16 16384:4"
+		sizes="$sizes 2:128:folio 4:128:folio 8:128:folio 16:128:folio 32:64:folio"
+		sizes="$sizes 64:64:folio 128:64:folio 256:64:folio 512:32:folio 1024:32:folio" ;;
 	esac
 fi
 [ "$arm" != buddy ] && [ "$count" -gt 0 ] && sizes="$sizes $count:region"
 
 # ---- vmstat over the measured blocks ----------------------------------
-VM="pageoutrun pgscan_kswapd pgscan_direct allocstall_dma32 allocstall_normal allocstall_movable compact_stall oom_kill pgmigrate_success"
+VM="pageoutrun pgscan_kswapd pgscan_direct allocstall_dma32 allocstall_normal allocstall_movable"
+VM="$VM compact_stall oom_kill pgmigrate_success"
 vm_snap() { awk -v keys="$VM" 'BEGIN { n = split(keys, k); for (i = 1; i <= n; i++) w[k[i]] = 1 }
 	($1 in w) { print $1, $2 }' /proc/vmstat > "$1"; }
 vm_add() {	# vm_add BEFORE AFTER TOTALS
-	awk 'FILENAME == ARGV[1] { b[$1] = $2; next } FILENAME == ARGV[2] { d[$1] = $2 - b[$1]; next }
+	awk 'FILENAME == ARGV[1] { b[$1] = $2; next }
+	     FILENAME == ARGV[2] { d[$1] = $2 - b[$1]; next }
 	     { t[$1] = $2 } END { for (k in d) print k, t[k] + d[k] }' "$1" "$2" "$3" > "$3.new"
 	mv "$3.new" "$3"
 }
@@ -170,7 +175,8 @@ hog_start() {
 		sleep 0.05
 		i=$((i + 1))
 	done
-	[ -e /tmp/bench.hog.stop.ready ] || say "NOTE arm=$arm workload not in full swing before a round"
+	[ -e /tmp/bench.hog.stop.ready ] ||
+		say "NOTE arm=$arm workload not in full swing before a round"
 }
 hog_stop() {
 	[ -n "$hog_pid" ] || return 0
@@ -200,7 +206,8 @@ workload() {
 # ---- one scenario -----------------------------------------------------
 run_scenario() {	# run_scenario NAME REFILL(0/1)
 	local sc=$1 rf=$2 s pages n per o what k done_n rc oom0 form la mig
-	vm_snap /tmp/vm.tot; awk '{ print $1, 0 }' /tmp/vm.tot > /tmp/vm.tot.new; mv /tmp/vm.tot.new /tmp/vm.tot
+	vm_snap /tmp/vm.tot
+	awk '{ print $1, 0 }' /tmp/vm.tot > /tmp/vm.tot.new; mv /tmp/vm.tot.new /tmp/vm.tot
 	for s in $sizes; do
 		pages=${s%%:*} n=${s#*:} form=
 		case $n in
@@ -261,7 +268,8 @@ run_scenario() {	# run_scenario NAME REFILL(0/1)
 			say "NA scenario=$sc arm=$la pages=$pages reason=driver error $rc"
 			continue
 		fi
-		say "LAT scenario=$sc arm=$la pages=$pages $(cat "$ctl") migrated=$mig oom=$(( $(awk '$1 == "oom_kill" { print $2 }' /proc/vmstat) - oom0 ))"
+		say "LAT scenario=$sc arm=$la pages=$pages $(cat "$ctl") migrated=$mig" \
+		    "oom=$(( $(awk '$1 == "oom_kill" { print $2 }' /proc/vmstat) - oom0 ))"
 	done
 	say "VMSTAT scenario=$sc arm=$arm $(tr ' ' '=' < /tmp/vm.tot | tr '\n' ' ')"
 }

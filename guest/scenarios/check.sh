@@ -6,7 +6,7 @@
 export CMA_AREA=reserved
 set -- /tests/*
 [ -e "$1" ] || set --
-echo "CMA-STICKY: KSELFTEST BEGIN"
+echo "$MARK_KST_BEGIN"
 echo "KTAP version 1"
 echo "1..$#"
 i=0
@@ -21,5 +21,6 @@ for t in "$@"; do
 	4) echo "ok $i selftests: mm: $name # SKIP" ;;
 	*) echo "not ok $i selftests: mm: $name # exit=$trc" ;;
 	esac
+	echo "$MARK_EXIT$name $trc"
 done
-echo "CMA-STICKY: KSELFTEST END"
+echo "$MARK_KST_END"

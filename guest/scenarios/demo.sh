@@ -13,10 +13,16 @@ demo_sticky() {
 	local area=$1 d=$2 s=$3 count=$4 mb=$(( $4 / 256 )) t m0 c0
 	say "  region free_pages $(cat "$s/free_pages"), CmaStickyFree $(kb CmaStickyFree) kB"
 	dd if=/dev/zero of=/tmp/fill bs=1M count=$(( mb * 3 / 4 )) 2>/dev/null
-	say "  $(( mb * 3 / 4 )) MiB written to tmpfs (movable page cache): region free_pages $(cat "$s/free_pages"), CmaStickyFree $(kb CmaStickyFree) kB - movable memory fills the sticky region first"
+	say "  $(( mb * 3 / 4 )) MiB written to tmpfs (movable page cache):" \
+	    "region free_pages $(cat "$s/free_pages"), CmaStickyFree $(kb CmaStickyFree) kB" \
+	    "- movable memory fills the sticky region first"
 	m0=$(vm pgmigrate_success) c0=$(vm cma_sticky_contig) t=$(cs)
 	if echo "$count" > "$d/alloc"; then
-		say "  device cma_alloc($count) of the whole occupied region: ok in $(( $(cs) - t ))0 ms, $(( $(vm pgmigrate_success) - m0 )) pages migrated out, cma_sticky_contig +$(( $(vm cma_sticky_contig) - c0 )), free_pages $(cat "$s/free_pages")"
+		say "  device cma_alloc($count) of the whole occupied region:" \
+		    "ok in $(( $(cs) - t ))0 ms," \
+		    "$(( $(vm pgmigrate_success) - m0 )) pages migrated out," \
+		    "cma_sticky_contig +$(( $(vm cma_sticky_contig) - c0 ))," \
+		    "free_pages $(cat "$s/free_pages")"
 		echo "$count" > "$d/free"
 	else
 		say "  device cma_alloc($count) failed"; rc=1
@@ -24,18 +30,28 @@ demo_sticky() {
 	rm -f /tmp/fill
 	m0=$(kb MemTotal) t=$(cs)
 	if echo exclusive > "$s/mode"; then
-		say "  switch to exclusive in $(( $(cs) - t ))0 ms: mode $(cat "$s/mode"), MemTotal $m0 -> $(kb MemTotal) kB, CmaExclusiveTotal $(kb CmaExclusiveTotal) kB, region free_pages $(cat "$s/free_pages")"
-		echo 4096 > "$d/alloc" && say "  cma_alloc(4096) from its own free lists: free_pages $(cat "$s/free_pages")" && echo 4096 > "$d/free"
+		say "  switch to exclusive in $(( $(cs) - t ))0 ms: mode $(cat "$s/mode")," \
+		    "MemTotal $m0 -> $(kb MemTotal) kB," \
+		    "CmaExclusiveTotal $(kb CmaExclusiveTotal) kB," \
+		    "region free_pages $(cat "$s/free_pages")"
+		echo 4096 > "$d/alloc" &&
+			say "  cma_alloc(4096) from its own free lists:" \
+			    "free_pages $(cat "$s/free_pages")" &&
+			echo 4096 > "$d/free"
 		t=$(cs)
-		echo sticky > "$s/mode" && say "  switch back to sticky in $(( $(cs) - t ))0 ms: MemTotal $(kb MemTotal) kB, CmaStickyFree $(kb CmaStickyFree) kB"
+		echo sticky > "$s/mode" &&
+			say "  switch back to sticky in $(( $(cs) - t ))0 ms:" \
+			    "MemTotal $(kb MemTotal) kB, CmaStickyFree $(kb CmaStickyFree) kB"
 		say "  $(tr '\n' ' ' < "$s/switch_stats")"
 	else
 		say "  switch to exclusive failed"; rc=1
 	fi
-	echo bogus > "$s/mode" 2>/dev/null || say "  'bogus' > mode refused: $(cat "$s/mode") unchanged"
+	echo bogus > "$s/mode" 2>/dev/null ||
+		say "  'bogus' > mode refused: $(cat "$s/mode") unchanged"
 }
 
-say "kernel $(uname -r), MemTotal $(( $(kb MemTotal) / 1024 )) MiB, MemFree $(( $(kb MemFree) / 1024 )) MiB, CmaTotal $(( $(kb CmaTotal) / 1024 )) MiB"
+say "kernel $(uname -r), MemTotal $(( $(kb MemTotal) / 1024 )) MiB," \
+    "MemFree $(( $(kb MemFree) / 1024 )) MiB, CmaTotal $(( $(kb CmaTotal) / 1024 )) MiB"
 for d in /sys/kernel/debug/cma/*; do
 	[ -d "$d" ] || continue
 	area=${d##*/}
@@ -51,17 +67,21 @@ for d in /sys/kernel/debug/cma/*; do
 		echo $n > "$d/alloc" || { say "  cma_alloc($n) failed"; rc=1; continue; }
 		f1=$(cat "$s/free_pages") m1=$(kb MemFree)
 		say "  cma_alloc($n pages = 16 MiB) from the region's own free lists:"
-		say "    region free_pages $f0 -> $f1, MemFree $m0 -> $m1 kB (the zone never counted the region)"
+		say "    region free_pages $f0 -> $f1, MemFree $m0 -> $m1 kB" \
+		    "(the zone never counted the region)"
 		echo $n > "$d/free"
 		say "  cma_release: region free_pages back to $(cat "$s/free_pages")"
-		echo "$count" > "$d/alloc" && say "  the whole region in one cma_alloc($count): free_pages $(cat "$s/free_pages")" &&
+		echo "$count" > "$d/alloc" &&
+			say "  the whole region in one cma_alloc($count):" \
+			    "free_pages $(cat "$s/free_pages")" &&
 			echo "$count" > "$d/free"
 	else
 		echo 1 > "$d/alloc"		# drains the pcp lists: CmaFree is exact
 		f0=$(kb CmaFree)
 		if echo $n > "$d/alloc"; then
 			f1=$(kb CmaFree)
-			say "  cma_alloc($n pages = 16 MiB) by isolation + migration: CmaFree $f0 -> $f1 kB"
+			say "  cma_alloc($n pages = 16 MiB) by isolation + migration:" \
+			    "CmaFree $f0 -> $f1 kB"
 			echo $n > "$d/free"
 			echo 1 > "$d/alloc"
 			say "  cma_release: CmaFree back to $(( $(kb CmaFree) + 4 )) kB"
@@ -72,5 +92,7 @@ for d in /sys/kernel/debug/cma/*; do
 		fi
 		echo 1 > "$d/free"
 	fi
-	say "  counters: alloc_pages_success=$(cat $s/alloc_pages_success) alloc_pages_fail=$(cat $s/alloc_pages_fail) release_pages_success=$(cat $s/release_pages_success)"
+	say "  counters: alloc_pages_success=$(cat $s/alloc_pages_success)" \
+	    "alloc_pages_fail=$(cat $s/alloc_pages_fail)" \
+	    "release_pages_success=$(cat $s/release_pages_success)"
 done

@@ -139,6 +139,34 @@ TEST_F(region, meminfo_exclusive)
 }
 
 /*
+ * A <size>[@<base>] as the kernel's memparse() reads it: a number, an
+ * optional K/M/G/T/P/E suffix; the size not zero.
+ */
+static bool mem_ok(const char *s, const char **rest)
+{
+	char *end;
+
+	strtoull(s, &end, 0);
+	if (end == s)
+		return false;
+	if (*end && strchr("KMGTPEkmgtpe", *end))
+		end++;
+	*rest = end;
+	return true;
+}
+
+static bool size_ok(const char *s)
+{
+	const char *rest;
+
+	if (!mem_ok(s, &rest) || strtoull(s, NULL, 0) == 0)
+		return false;
+	if (*rest == '@' && !mem_ok(rest + 1, &rest))
+		return false;
+	return *rest == '\0';
+}
+
+/*
  * Every well-formed exclusive entry of cma_region= on the command line is
  * an exclusive area; every malformed one (bad size, unknown mode, missing
  * fields) was refused at boot and left no area behind.
@@ -165,13 +193,10 @@ TEST(boot_entries)
 		char name[128] = "", size[64] = "", mode[64] = "", dir[512];
 		char got[32];
 		bool valid;
-		char *end;
 		int fields;
 
 		fields = sscanf(spec, "%127[^:]:%63[^:]:%63s", name, size, mode);
-		strtoull(size, &end, 0);
-		valid = fields == 3 && end != size &&
-			strchr("KMGkmg", *end) && !end[1] &&
+		valid = fields == 3 && size_ok(size) &&
 			(!strcmp(mode, "exclusive") || !strcmp(mode, "sticky"));
 		snprintf(dir, sizeof(dir), "%s/%s", CMA_SYSFS, name);
 		if (valid) {

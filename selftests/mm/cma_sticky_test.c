@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Sticky CMA regions (CONFIG_CMA_STICKY) seen from user space, on the area
- * named "shared" (cma_region=shared:256M:sticky; make check boots with it):
+ * named "shared" (boot with cma_region=shared:256M:sticky):
  *
  * - movable memory (anon and tmpfs) fills the region first, no unmovable
  *   page is ever placed in it, and the device can still take all of it;
@@ -53,25 +53,6 @@ static long meminfo_pages(const char *name)
 	return kb < 0 ? -1 : kb / (page_size / 1024);
 }
 
-/* A /proc/vmstat counter; -1 if absent. */
-static long vmstat_read(const char *name)
-{
-	char line[256];
-	size_t len = strlen(name);
-	long val = -1;
-	FILE *f = fopen("/proc/vmstat", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, name, len) && line[len] == ' ') {
-			val = strtol(line + len + 1, NULL, 10);
-			break;
-		}
-	fclose(f);
-	return val;
-}
-
 /* Write a string to <dir>/<file>; 0 or -errno. */
 static int write_str(const char *dir, const char *file, const char *s)
 {
@@ -100,28 +81,17 @@ static double now_ms(void)
 static long pages_in(void *addr, size_t len, unsigned long base,
 		     unsigned long count)
 {
-	int fd = open("/proc/self/pagemap", O_RDONLY);
 	size_t i, n = len / page_size;
+	uint64_t *pfn = calloc(n, sizeof(*pfn));
 	long in = 0;
 
-	if (fd < 0)
+	if (!pfn || pagemap_pfns(addr, n, pfn)) {
+		free(pfn);
 		return -1;
-	for (i = 0; i < n; i++) {
-		uint64_t e;
-		unsigned long pfn;
-
-		if (pread(fd, &e, sizeof(e),
-			  ((uintptr_t)addr / page_size + i) * sizeof(e)) != sizeof(e)) {
-			in = -1;
-			break;
-		}
-		if (!(e >> 63))
-			continue;
-		pfn = e & ((1ULL << 55) - 1);
-		if (pfn >= base && pfn < base + count)
-			in++;
 	}
-	close(fd);
+	for (i = 0; i < n; i++)
+		in += pfn[i] >= base && pfn[i] < base + count;
+	free(pfn);
 	return in;
 }
 
@@ -194,9 +164,7 @@ TEST_F_TIMEOUT(sticky, fill_then_take_all, 600)
 	long mig0 = vmstat_read("pgmigrate_success"), bad = 0, buddy = 0;
 	int memfd = memfd_create("cma_sticky_test", 0);
 	unsigned char *anon, *tmpfs;
-	unsigned long pfn;
 	double t;
-	int kpf;
 
 	ASSERT_GE(memfd, 0);
 	ASSERT_EQ(0, ftruncate(memfd, half));
@@ -213,19 +181,10 @@ TEST_F_TIMEOUT(sticky, fill_then_take_all, 600)
 	/* sticky first: the region is (nearly) full of the two */
 	EXPECT_GE(in_anon + in_tmpfs, free0 * 9 / 10);
 
-	kpf = open("/proc/kpageflags", O_RDONLY);
-	ASSERT_GE(kpf, 0);
-	for (pfn = self->base; pfn < self->base + self->count; pfn++) {
-		uint64_t f;
-
-		ASSERT_EQ(sizeof(f), pread(kpf, &f, sizeof(f), pfn * sizeof(f)));
-		if (f & ((1ULL << KPF_SLAB) | (1ULL << KPF_PGTABLE) |
-			 (1ULL << KPF_RESERVED)))
-			bad++;
-		if (f & (1ULL << KPF_BUDDY))
-			buddy++;
-	}
-	close(kpf);
+	bad = kpageflags_count(self->base, self->count, (1ULL << KPF_SLAB) |
+			       (1ULL << KPF_PGTABLE) | (1ULL << KPF_RESERVED));
+	buddy = kpageflags_count(self->base, self->count, 1ULL << KPF_BUDDY);
+	ASSERT_GE(buddy, 0);
 	EXPECT_EQ(0, bad);
 
 	t = now_ms();

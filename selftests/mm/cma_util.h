@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Helpers of the CMA selftests: the sysfs/debugfs files of an area and
- * /proc/meminfo.
+ * Helpers of the CMA selftests: the sysfs/debugfs files of an area,
+ * /proc/meminfo and /proc/vmstat, and where pages are
+ * (/proc/self/pagemap, /proc/kpageflags).
  */
 #ifndef __SELFTESTS_MM_CMA_UTIL_H
 #define __SELFTESTS_MM_CMA_UTIL_H
@@ -9,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,6 +83,73 @@ static inline long meminfo_kb(const char *name)
 			break;
 		}
 	}
+	fclose(f);
+	return val;
+}
+
+/*
+ * The pfn of each of the @n pages from @addr (0 where a page is not
+ * present), from /proc/self/pagemap; 0 or -errno.
+ */
+static inline int pagemap_pfns(const void *addr, size_t n, uint64_t *pfn)
+{
+	long psize = sysconf(_SC_PAGESIZE);
+	int fd = open("/proc/self/pagemap", O_RDONLY), ret = 0;
+	size_t i;
+
+	if (fd < 0)
+		return -errno;
+	if (pread(fd, pfn, n * sizeof(*pfn), (uintptr_t)addr / psize * sizeof(*pfn)) !=
+	    (ssize_t)(n * sizeof(*pfn)))
+		ret = -EIO;
+	for (i = 0; !ret && i < n; i++)
+		pfn[i] = (pfn[i] >> 63) ? pfn[i] & ((1ULL << 55) - 1) : 0;
+	close(fd);
+	return ret;
+}
+
+/*
+ * How many pages of the pfn range [base, base + count) have any of the
+ * /proc/kpageflags bits in @mask set; -1 if it cannot be read.
+ */
+static inline long kpageflags_count(uint64_t base, uint64_t count, uint64_t mask)
+{
+	static uint64_t buf[4096];
+	uint64_t done = 0, want, i;
+	long n = 0;
+	int fd = open("/proc/kpageflags", O_RDONLY);
+
+	if (fd < 0)
+		return -1;
+	while (done < count) {
+		want = count - done < 4096 ? count - done : 4096;
+		if (pread(fd, buf, want * 8, (base + done) * 8) != (ssize_t)(want * 8)) {
+			n = -1;
+			break;
+		}
+		for (i = 0; i < want; i++)
+			n += !!(buf[i] & mask);
+		done += want;
+	}
+	close(fd);
+	return n;
+}
+
+/* A /proc/vmstat counter; -1 if absent. */
+static inline long vmstat_read(const char *name)
+{
+	char line[256];
+	size_t len = strlen(name);
+	long val = -1;
+	FILE *f = fopen("/proc/vmstat", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, name, len) && line[len] == ' ') {
+			val = strtol(line + len + 1, NULL, 10);
+			break;
+		}
 	fclose(f);
 	return val;
 }
