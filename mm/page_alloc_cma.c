@@ -31,6 +31,7 @@
 #include <linux/ktime.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
+#include <linux/page-isolation.h>
 #include <linux/seq_file.h>
 #include <linux/vmstat.h>
 #include <trace/events/cma.h>

@@ -67,24 +67,30 @@ static inline int write_count(const char *dir, const char *file, long count)
 	return ret;
 }
 
-/* Value of a "Name:   N kB" line of /proc/meminfo, in kB; -1 if absent. */
-static inline long meminfo_kb(const char *name)
+/* The number after "<name><sep>" opening a line of @path; -1 if none. */
+static inline long proc_value(const char *path, const char *name, char sep)
 {
 	char line[256];
 	size_t len = strlen(name);
 	long val = -1;
-	FILE *f = fopen("/proc/meminfo", "r");
+	FILE *f = fopen(path, "r");
 
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, name, len) && line[len] == ':') {
+		if (!strncmp(line, name, len) && line[len] == sep) {
 			val = strtol(line + len + 1, NULL, 10);
 			break;
 		}
 	}
 	fclose(f);
 	return val;
+}
+
+/* Value of a "Name:   N kB" line of /proc/meminfo, in kB; -1 if absent. */
+static inline long meminfo_kb(const char *name)
+{
+	return proc_value("/proc/meminfo", name, ':');
 }
 
 /*
@@ -94,13 +100,13 @@ static inline long meminfo_kb(const char *name)
 static inline int pagemap_pfns(const void *addr, size_t n, uint64_t *pfn)
 {
 	long psize = sysconf(_SC_PAGESIZE);
+	off_t at = (uintptr_t)addr / psize * sizeof(*pfn);
 	int fd = open("/proc/self/pagemap", O_RDONLY), ret = 0;
 	size_t i;
 
 	if (fd < 0)
 		return -errno;
-	if (pread(fd, pfn, n * sizeof(*pfn), (uintptr_t)addr / psize * sizeof(*pfn)) !=
-	    (ssize_t)(n * sizeof(*pfn)))
+	if (pread(fd, pfn, n * sizeof(*pfn), at) != (ssize_t)(n * sizeof(*pfn)))
 		ret = -EIO;
 	for (i = 0; !ret && i < n; i++)
 		pfn[i] = (pfn[i] >> 63) ? pfn[i] & ((1ULL << 55) - 1) : 0;
@@ -112,7 +118,8 @@ static inline int pagemap_pfns(const void *addr, size_t n, uint64_t *pfn)
  * How many pages of the pfn range [base, base + count) have any of the
  * /proc/kpageflags bits in @mask set; -1 if it cannot be read.
  */
-static inline long kpageflags_count(uint64_t base, uint64_t count, uint64_t mask)
+static inline long kpageflags_count(uint64_t base, uint64_t count,
+				    uint64_t mask)
 {
 	static uint64_t buf[4096];
 	uint64_t done = 0, want, i;
@@ -123,7 +130,8 @@ static inline long kpageflags_count(uint64_t base, uint64_t count, uint64_t mask
 		return -1;
 	while (done < count) {
 		want = count - done < 4096 ? count - done : 4096;
-		if (pread(fd, buf, want * 8, (base + done) * 8) != (ssize_t)(want * 8)) {
+		if (pread(fd, buf, want * 8, (base + done) * 8) !=
+		    (ssize_t)(want * 8)) {
 			n = -1;
 			break;
 		}
@@ -138,20 +146,7 @@ static inline long kpageflags_count(uint64_t base, uint64_t count, uint64_t mask
 /* A /proc/vmstat counter; -1 if absent. */
 static inline long vmstat_read(const char *name)
 {
-	char line[256];
-	size_t len = strlen(name);
-	long val = -1;
-	FILE *f = fopen("/proc/vmstat", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, name, len) && line[len] == ' ') {
-			val = strtol(line + len + 1, NULL, 10);
-			break;
-		}
-	fclose(f);
-	return val;
+	return proc_value("/proc/vmstat", name, ' ');
 }
 
 #endif /* __SELFTESTS_MM_CMA_UTIL_H */
