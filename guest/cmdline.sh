@@ -9,6 +9,9 @@ RUN_CMDLINE="cma=64M cma_region=camera:64M:exclusive,shared:128M:sticky"
 # and leave no area (cma_exclusive_test checks).
 CHECK_CMDLINE="cma=64M cma_region=kunit:32M:exclusive,shared:256M:sticky"
 CHECK_CMDLINE+=",bad:12Q:exclusive,odd:8M:shared,noname"
+# `kunit.py run --kunitconfig=mm/page_alloc_cma.kunitconfig` (make check):
+# the areas the KUnit suites need.
+KUNIT_RUN_ARGS="cma_region=kunit:32M:exclusive,shared:256M:sticky"
 
 # step_cmdline TREE: the command line a step of the series supports (the
 # per-step boot gate of `make check`): RUN_CMDLINE's cma= area, and its

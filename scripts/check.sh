@@ -210,6 +210,30 @@ else
 	skip "boot" "no debug kernel"
 fi
 
+# ---- the KUnit suites on their own, the standard way ----------------------
+# kunit.py run with the series' .kunitconfig and its own build: the config
+# fragment must be enough, and every case must run (none skipped).
+kcfg=$(git -C "$SRC" diff --name-only --diff-filter=A base HEAD -- '*.kunitconfig' | head -n1)
+if [ -z "$kcfg" ]; then
+	skip "kunit.py run" "the series has no .kunitconfig"
+else
+	# shellcheck source=/dev/null
+	. "$TOP/guest/cmdline.sh"
+	cc=gcc
+	command -v ccache >/dev/null 2>&1 && cc="ccache gcc"
+	(cd "$SRC" && python3 tools/testing/kunit/kunit.py run --arch=x86_64 \
+		--kunitconfig="$kcfg" --build_dir="$OUT/build/kunit" --jobs="$JOBS" \
+		--make_options "CC=$cc" --kernel_args="$KUNIT_RUN_ARGS") > "$R/kunit-run.out" 2>&1
+	ran=$(grep -o 'Ran [0-9]* tests: .*' "$R/kunit-run.out" | tail -n1)
+	if [[ $ran =~ ^Ran\ ([0-9]+)\ tests:\ passed:\ ([0-9]+)$ ]] &&
+	   [ "${BASH_REMATCH[1]}" = "${BASH_REMATCH[2]}" ]; then
+		pass "kunit.py run --kunitconfig=$kcfg" "$ran"
+	else
+		fail "kunit.py run --kunitconfig=$kcfg" "${ran:-no result}; see ${R#$TOP/}/kunit-run.out"
+		tail -n 30 "$R/kunit-run.out" >&2
+	fi
+fi
+
 # The slower gates after the tests, so that a broken kernel shows first.
 # ---- every step builds and boots on its own -------------------------------
 if [ ${#commits[@]} -gt 0 ]; then
