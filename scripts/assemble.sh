@@ -13,7 +13,8 @@
 base_id=$(cat "$OUT/src/base.id")
 inputs=$(assemble_inputs)
 
-if [ -d "$SRC/.git" ] && [ "$(cat "$SRC/.git/cma-inputs" 2>/dev/null)" = "$inputs" ]; then
+if [ -d "$SRC/.git" ] && [ "$(cat "$SRC/.git/cma-inputs" 2>/dev/null)" = "$inputs" ] &&
+   [ "${ASSEMBLE_FORCE:-0}" != 1 ]; then
 	log "assemble: out/linux is up to date" \
 	    "($(git -C "$SRC" rev-list --count base..HEAD) commits on the base)"
 	exit 0
@@ -22,7 +23,8 @@ fi
 if [ -d "$SRC/.git" ] && [ -f "$SRC/.git/cma-head" ] && [ "${ASSEMBLE_FORCE:-0}" != 1 ]; then
 	# Did someone work in out/linux since it was assembled?
 	if [ "$(git -C "$SRC" rev-parse HEAD)" != "$(cat "$SRC/.git/cma-head")" ] ||
-	   ! git -C "$SRC" diff --quiet HEAD -- 2>/dev/null; then
+	   ! git -C "$SRC" diff --quiet HEAD -- 2>/dev/null ||
+	   [ -n "$(untracked_files "$SRC")" ]; then
 		die "out/linux has commits or changes that patches/ does not have; run
     'make export' to write them to patches/ (and the top-level files), or
     'ASSEMBLE_FORCE=1 make assemble' to drop them"
@@ -51,13 +53,17 @@ else
 	# of the re-assembly unchanged get their old times back, so that
 	# kbuild rebuilds only what really changed.
 	old=$(git rev-parse HEAD)
+	dirty=$(git diff --name-only HEAD)	# dropped edits (ASSEMBLE_FORCE): rebuild
 	git diff --name-only base "$old" | while IFS= read -r f; do
-		[ -f "$f" ] && printf '%s\t%s\n' "$(stat -c %Y "$f")" "$f"
+		if [ -f "$f" ] && ! grep -qxF "$f" <<< "$dirty"; then
+			printf '%s\t%s\n' "$(stat -c %Y "$f")" "$f"
+		fi
 	done > .git/cma-mtimes
 	git checkout -q -f -B series base
 	git clean -q -fdx
 fi
-rm -f .git/cma-inputs .git/cma-head
+rm -f .git/cma-inputs
+git rev-parse HEAD > .git/cma-head
 : > .git/cma-series
 
 apply_mail() {
@@ -71,6 +77,9 @@ apply_mail() {
 		die "patch $label does not apply to $(cat .git/cma-base-id)"
 	fi
 	echo "$(git rev-parse HEAD) $label" >> .git/cma-series
+	# what assembly made, mail by mail: a failed mail fixed by hand in
+	# out/linux is then work the next assembly refuses to drop
+	git rev-parse HEAD > .git/cma-head
 }
 
 while read -r p _; do
@@ -82,10 +91,13 @@ done < "$TOP/patches/series"
 if [ -n "${old:-}" ]; then
 	changed=$(git diff --name-only "$old" HEAD)
 	while IFS=$'\t' read -r t f; do
-		[ -f "$f" ] && ! grep -qxF "$f" <<< "$changed" && touch -d "@$t" "$f"
+		if [ -f "$f" ] && ! grep -qxF "$f" <<< "$changed"; then
+			touch -d "@$t" "$f"
+		fi
 	done < .git/cma-mtimes
 fi
 git rev-parse HEAD > .git/cma-head
 echo "$inputs" > .git/cma-inputs
+hash_inputs patches > .git/cma-patches
 log "assemble: out/linux = base + $(git rev-list --count base..HEAD) commits"
 git log --oneline base..HEAD | sed 's/^/    /' >&2

@@ -33,6 +33,13 @@ if ! "$TOP/scripts/assemble.sh"; then
 	summary
 fi
 pass "assemble" "$(git -C "$SRC" rev-list --count base..HEAD) commits on $(cat "$OUT/src/base.id")"
+# What is tested below is out/linux: it must be what patches/ says.
+if [ "$(git -C "$SRC" rev-parse HEAD)" = "$(cat "$SRC/.git/cma-head" 2>/dev/null)" ] &&
+   git -C "$SRC" diff --quiet HEAD -- && [ -z "$(untracked_files "$SRC")" ]; then
+	pass "out/linux = patches/"
+else
+	fail "out/linux = patches/" "out/linux has work patches/ lacks: 'make export'"
+fi
 mapfile -t commits < <(git -C "$SRC" rev-list --reverse base..HEAD)
 label() { # commit -> its mail in patches/
 	awk -v c="$1" '$1 == c { print $2 }' "$SRC/.git/cma-series"
@@ -83,7 +90,8 @@ for f in $(git -C "$SRC" diff --name-only --diff-filter=A base HEAD -- \
 		st_bad="$st_bad $t(Makefile)"
 	grep -qE "run_test \./$t( |\$)" "$SRC/tools/testing/selftests/mm/run_vmtests.sh" ||
 		st_bad="$st_bad $t(run_vmtests.sh)"
-	grep -qxF "$t" "$SRC/tools/testing/selftests/mm/.gitignore" || st_bad="$st_bad $t(.gitignore)"
+	grep -qxF "$t" "$SRC/tools/testing/selftests/mm/.gitignore" ||
+		st_bad="$st_bad $t(.gitignore)"
 done
 if [ -z "$st_bad" ]; then
 	pass "selftests: upstream mm Makefile and run_vmtests.sh" "$st_n programs"
@@ -180,7 +188,8 @@ if [ $debug_ok = 1 ]; then
 				"$R/kernel.log" > "$R/kunit.out" 2>&1
 			sed -n '/====/,$p' "$R/kunit.out" | tail -n 30 >&2
 			if [ -s "$R/kunit.json" ]; then
-				python3 "$TOP/scripts/results.py" kunit "$R/kunit.json" >> "$RES"
+				python3 "$TOP/scripts/results.py" kunit "$R/kunit.json" >> "$RES" ||
+				fail "kunit: results" "results.py exited $?"
 			else
 				fail "kunit: parse" "kunit.py could not parse the log"
 			fi
@@ -199,7 +208,8 @@ if [ $debug_ok = 1 ]; then
 		sed -n "s/^$MARK_EXIT//p" "$R/kselftest.log" > "$R/kselftest.exits"
 		if [ -s "$R/kselftest.json" ]; then
 			python3 "$TOP/scripts/results.py" kselftest "$R/kselftest.json" $krc \
-				"$R/kselftest.exits" >> "$RES"
+				"$R/kselftest.exits" >> "$RES" ||
+				fail "kselftest: results" "results.py exited $?"
 		else
 			fail "kselftest: parse" "kunit.py could not parse the selftests' output"
 		fi
@@ -229,7 +239,8 @@ else
 	   [ "${BASH_REMATCH[1]}" = "${BASH_REMATCH[2]}" ]; then
 		pass "kunit.py run --kunitconfig=$kcfg" "$ran"
 	else
-		fail "kunit.py run --kunitconfig=$kcfg" "${ran:-no result}; see ${R#$TOP/}/kunit-run.out"
+		fail "kunit.py run --kunitconfig=$kcfg" \
+			"${ran:-no result}; see ${R#$TOP/}/kunit-run.out"
 		tail -n 30 "$R/kunit-run.out" >&2
 	fi
 fi
@@ -237,7 +248,8 @@ fi
 # The slower gates after the tests, so that a broken kernel shows first.
 # ---- every step builds and boots on its own -------------------------------
 if [ ${#commits[@]} -gt 0 ]; then
-	"$TOP/scripts/series-build.sh" "$RES"
+	"$TOP/scripts/series-build.sh" "$RES" ||
+		fail "series steps" "series-build.sh exited $? before every step had a result"
 else
 	skip "series bisectability" "no commits"
 fi
@@ -252,7 +264,8 @@ if [ $debug_ok = 0 ]; then
 elif [ ${#objs[@]} -eq 0 ]; then
 	skip "sparse" "the series changes no compiled C file"
 else
-	"$TOP/scripts/sparse.sh" "${objs[@]}" >> "$RES"
+	"$TOP/scripts/sparse.sh" "${objs[@]}" >> "$RES" ||
+		fail "sparse" "sparse.sh exited $?"
 fi
 
 # ---- CONFIG_CMA_STICKY=n build ---------------------------------------------

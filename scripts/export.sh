@@ -14,7 +14,16 @@ mode=${1:-write}
 DIRS=(mm Documentation selftests coccinelle include)
 [ -d "$SRC/.git" ] || die "no out/linux: run 'make assemble' first"
 git -C "$SRC" diff --quiet HEAD -- ||
-	die "out/linux has uncommitted changes: commit them (git commit --fixup, rebase) first"
+	die "out/linux has uncommitted changes: commit them (commit --fixup, rebase) first"
+[ -z "$(untracked_files "$SRC")" ] ||
+	die "out/linux has files git does not track: git add -f them (or remove them) first"
+for d in rebase-merge rebase-apply; do
+	[ ! -d "$SRC/.git/$d" ] ||
+		die "out/linux is in the middle of a rebase or git am: finish it first"
+done
+[ "$(cat "$SRC/.git/cma-patches" 2>/dev/null)" = "$(hash_inputs patches)" ] ||
+	die "patches/ changed since out/linux was assembled from it (a pull?): exporting would
+    undo that change.  Re-assemble ('make assemble'), then redo the work in out/linux"
 
 # The files now in the top-level copy directories.
 project_copies() {
@@ -61,13 +70,14 @@ fi
 # Write patches/ and the copies.
 log "export: $(git -C "$SRC" rev-list --count base..HEAD) commits of out/linux -> patches/"
 rm -f "$TOP"/patches/*.patch
-git -C "$SRC" format-patch -q --zero-commit -o "$TOP/patches" base..HEAD
+git -C "$SRC" format-patch -q --zero-commit --no-signature -o "$TOP/patches" base..HEAD
 (cd "$TOP/patches" && ls -1 -- *.patch) > "$TOP/patches/series"
 (cd "$TOP" && project_copies | xargs -r rm -f)
 write_copies "$TOP"
 # out/linux is what patches/ now describes: no re-assembly needed.
 git -C "$SRC" rev-parse HEAD > "$SRC/.git/cma-head"
 assemble_inputs > "$SRC/.git/cma-inputs"
+hash_inputs patches > "$SRC/.git/cma-patches"
 : > "$SRC/.git/cma-series"
 for c in $(git -C "$SRC" rev-list --reverse base..HEAD); do
 	n=$(( $(wc -l < "$SRC/.git/cma-series") + 1 ))

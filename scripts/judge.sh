@@ -22,7 +22,7 @@ pat+='|rcu_sched self-detected stall|RCU stall|page dumped because|bad page stat
 bad=$(awk -v pat="$pat" -v wb="$MARK_WARN_BEGIN" -v we="$MARK_WARN_END" '
 	index($0, wb) { skip = 1; next }
 	index($0, we) { skip = 0; next }
-	!skip && $0 ~ pat { print NR }' "$logf" | head -n 5)
+	!skip && $0 ~ pat { print NR; if (++n == 5) exit }' "$logf")
 for n in $bad; do
 	echo "judge: ${logf##*/}:$n: kernel report:"
 	sed -n "$((n > 5 ? n - 5 : 1)),$((n + 25))p" "$logf" | sed 's/^/    | /'

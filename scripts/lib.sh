@@ -42,6 +42,17 @@ log()  { printf '[cma-sticky] %s\n' "$*" >&2; }
 warn() { printf '[cma-sticky] WARNING: %s\n' "$*" >&2; }
 die()  { printf '[cma-sticky] ERROR: %s\n' "$*" >&2; exit 1; }
 
+# The workbench's git output (diffs, mails, file lists) must not depend on
+# the user's or the system's git configuration.
+export GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1
+
+# untracked_files DIR: files in the git work tree DIR that git does not
+# track, ignored ones included (Debian's .gitignore ignores the whole top
+# level), but for what the selftests' Makefile generates.
+untracked_files() {
+	git -C "$1" ls-files --others | grep -v '^tools/testing/selftests/mm/local_config\.' || true
+}
+
 # sha256 of a list of files/dirs (content and relative names), stable order.
 hash_inputs() {
 	local p
@@ -106,8 +117,7 @@ kernel_stamp() {
 		   [ "$(git -C "$src" rev-parse --show-toplevel)" = "$(cd "$src" && pwd -P)" ]; then
 			git -C "$src" rev-parse 'HEAD^{tree}'
 			git -C "$src" diff HEAD
-			git -C "$src" ls-files -z --others --exclude-standard |
-				(cd "$src" && xargs -0r sha256sum)
+			untracked_files "$src" | (cd "$src" && xargs -r -d '\n' sha256sum)
 		else
 			cat "$OUT/src/base.id"
 		fi

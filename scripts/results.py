@@ -47,6 +47,8 @@ def kselftest(path: str, rc: str, exits: str) -> None:
     for case in root.get('test_cases', []):
         st = STATUS.get(case['status'], 'FAIL')
         failed += st == 'FAIL'
+        if st == 'FAIL':
+            failed_in.add(case['name'].split(': ')[-1])
         out(st, f"kselftest: {case['name'].split(': ')[-1]}", case['status'])
     for prog in root.get('sub_groups', []):
         name = prog['name'].split(': ')[-1]

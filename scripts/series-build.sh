@@ -25,11 +25,18 @@ for c in "${commits[@]}"; do
 	n=$((n + 1))
 	l=$(awk -v c="$c" '$1 == c { print $2 }' "$SRC/.git/cma-series")
 	l=${l:-step $n}
-	if [ ! -d "$wt" ]; then
+	# (a worktree of an out/linux that was re-created is not one any more)
+	if ! git -C "$wt" rev-parse --git-dir >/dev/null 2>&1 ||
+	   ! git -C "$wt" checkout -q -f --detach "$c" 2>/dev/null; then
+		rm -rf "$wt"
 		git -C "$SRC" worktree prune
 		git -C "$SRC" worktree add -q --detach "$wt" "$c"
-	else
-		git -C "$wt" checkout -q -f --detach "$c" && git -C "$wt" clean -q -fdx
+	fi
+	git -C "$wt" clean -q -fdx
+	if [ "$(git -C "$wt" rev-parse HEAD)" != "$c" ]; then
+		printf 'FAIL\tstep %d builds: %s\tits worktree is not at %s\n' $n "$l" "$c" \
+			>> "$res"
+		continue
 	fi
 	key=$(kernel_stamp "$wt" "${frags[@]}")-$gate
 	if [ -f "$okdir/$key" ]; then
