@@ -5,7 +5,7 @@
 SHELL := /bin/bash
 S := scripts
 
-.PHONY: all run check bench series export base deps fetch assemble clean help
+.PHONY: all run check bench series export base deps fetch assemble clean help cocci
 
 all: run
 
@@ -17,6 +17,8 @@ help:
 	@echo "make series     git format-patch --cover-letter of out/linux into out/series/"
 	@echo "make export     out/linux's commits -> patches/, its new files ->" \
 		"the top-level copies"
+	@echo "make cocci      the Coccinelle rules on their corpus, and the audit of" \
+		"the tree (scripts/coccinelle/reviewed)"
 	@echo "make base       build the unpatched base with the same configs"
 	@echo "make clean      remove out/ (keeps the downloaded base package)"
 	@echo "variables: KSRC=/path/to/linux-6.12.y  ACCEL=kvm  JOBS=N  OUT=dir"
@@ -38,6 +40,9 @@ check: fetch
 
 bench: assemble
 	@$(S)/bench.sh
+
+cocci: assemble
+	@$(S)/cocci.sh corpus && $(S)/cocci.sh audit
 
 series: assemble
 	@rm -rf out/series && cd out/linux && \

@@ -24,6 +24,7 @@
 #define pr_fmt(fmt) "cma_region: " fmt
 
 #include <linux/bitmap.h>
+#include <linux/debugfs.h>
 #include <linux/delay.h>
 #include <linux/cma.h>
 #include <linux/init.h>
@@ -107,6 +108,27 @@ static unsigned long sticky_nr_free(struct cma_region *region)
 		pfn = max(pfn, end);
 	}
 	return nr;
+}
+
+/**
+ * cma_region_free_area() - the free lists of the region that owns a pfn
+ * @pfn: a pfn of an exclusive pageblock
+ *
+ * For the buddy code, which frees every page of an exclusive pageblock to
+ * its region's lists whoever calls it.  Context: zone->lock held.
+ *
+ * Return: the region's free_area, or NULL (with a warning; the page is then
+ * not freed) if no region owns @pfn, which would be a bug.
+ */
+struct free_area *cma_region_free_area(unsigned long pfn)
+{
+	struct cma_region *region = cma_region_of_pfn(pfn);
+
+	if (WARN_ONCE(!region,
+		      "cma_region: pfn %lu: exclusive block outside any region, not freed\n",
+		      pfn))
+		return NULL;
+	return region->free_area;
 }
 
 /**
@@ -231,7 +253,8 @@ static unsigned long region_take_run(struct cma_region *region,
 			struct page *page = pfn_to_page(start +
 							i * MAX_ORDER_NR_PAGES);
 
-			if (!PageBuddy(page) || buddy_order(page) != MAX_PAGE_ORDER)
+			if (!page_is_cma_free(page) ||
+			    buddy_order(page) != MAX_PAGE_ORDER)
 				break;
 		}
 		if (i == nr_blocks) {
@@ -678,7 +701,8 @@ static unsigned long region_move_free(struct cma_region *region,
 			continue;
 		}
 		page = pfn_to_page(pfn);
-		if (!PageBuddy(page)) {
+		if (is_migrate_exclusive(from_mt) ? !page_is_cma_free(page) :
+						    !PageBuddy(page)) {
 			pfn++;
 			continue;
 		}
@@ -1055,6 +1079,265 @@ void __init cma_region_reserve_boot(phys_addr_t limit)
 				   limit, boot_regions[i].mode,
 				   boot_regions[i].name, NULL);
 }
+
+/* ---- the free-list consistency checker ---- */
+
+#define CHECK_MAX_REPORTS	16
+
+struct list_check {
+	unsigned int errors;
+	unsigned long zone_free;	/* pages counted in NR_FREE_PAGES */
+	unsigned long zone_cma;		/* ... and in NR_FREE_CMA_PAGES */
+};
+
+static __printf(2, 3) void check_report(struct list_check *c,
+					const char *fmt, ...)
+{
+	struct va_format vaf;
+	va_list args;
+
+	if (c->errors++ >= CHECK_MAX_REPORTS)
+		return;
+	va_start(args, fmt);
+	vaf.fmt = fmt;
+	vaf.va = &args;
+	pr_err("cma_region check: %pV\n", &vaf);
+	va_end(args);
+}
+
+static bool pfn_in_exclusive_region(unsigned long pfn)
+{
+	struct cma_region *region = cma_region_of_pfn(pfn);
+
+	return region && cma_is_exclusive(region->cma);
+}
+
+/*
+ * Walk one free list: every page must be the head of a free block of
+ * @order marked @pagebuddy (PageBuddy) or not (page_is_cma_free), lie in
+ * [@start, @end), in a pageblock of type @mt, and be inside an exclusive
+ * region exactly when the list is a region's.  Returns the entries.
+ */
+static unsigned long check_free_list(struct list_check *c,
+				     struct list_head *list, unsigned int order,
+				     int mt, bool pagebuddy,
+				     unsigned long start, unsigned long end)
+{
+	unsigned long n = 0, limit = (end - start) >> order;
+	struct page *page;
+
+	list_for_each_entry(page, list, buddy_list) {
+		unsigned long pfn = page_to_pfn(page);
+		int block_mt;
+
+		if (++n > limit) {
+			check_report(c, "list %s order %u has more entries than pages",
+				     migratetype_names[mt], order);
+			break;
+		}
+		if (pfn < start || pfn + (1UL << order) > end) {
+			check_report(c, "pfn %lu on list %s order %u is outside [%lu, %lu)",
+				     pfn, migratetype_names[mt], order, start, end);
+			continue;
+		}
+		block_mt = get_pfnblock_flags_mask(page, pfn, MIGRATETYPE_MASK);
+		if ((pagebuddy && !PageBuddy(page)) ||
+		    (!pagebuddy && !page_is_cma_free(page)) ||
+		    buddy_order(page) != order || block_mt != mt)
+			check_report(c, "pfn %lu on list %s order %u: type %x order %u block %s",
+				     pfn, migratetype_names[mt], order,
+				     page->page_type >> 24, buddy_order(page),
+				     migratetype_names[block_mt]);
+		if (pagebuddy == pfn_in_exclusive_region(pfn))
+			check_report(c, "pfn %lu is on a %s list %s an exclusive region",
+				     pfn, pagebuddy ? "zone" : "region",
+				     pagebuddy ? "inside" : "outside");
+	}
+	return n;
+}
+
+static void check_zone_lists(struct list_check *c, struct zone *zone)
+{
+	unsigned long end = zone_end_pfn(zone);
+	unsigned int order;
+	int mt;
+
+	for (order = 0; order < NR_PAGE_ORDERS; order++) {
+		struct free_area *area = &zone->free_area[order];
+		unsigned long nr = 0;
+
+		for (mt = 0; mt < MIGRATE_TYPES; mt++) {
+			unsigned long n;
+
+			n = check_free_list(c, &area->free_list[mt], order, mt,
+					    true, zone->zone_start_pfn, end);
+			nr += n;
+			if (is_migrate_isolate(mt) || is_migrate_exclusive(mt))
+				continue;
+			c->zone_free += n << order;
+			if (is_migrate_cma(mt) || is_migrate_sticky(mt))
+				c->zone_cma += n << order;
+		}
+		if (nr != area->nr_free)
+			check_report(c, "zone %s order %u: %lu on the lists, nr_free %lu",
+				     zone->name, order, nr, area->nr_free);
+	}
+}
+
+static void check_region_lists(struct list_check *c, struct cma_region *region)
+{
+	struct cma *cma = region->cma;
+	unsigned long pfn, flags;
+	unsigned int order;
+	int mt;
+
+	for (order = 0; order < NR_PAGE_ORDERS; order++) {
+		struct free_area *area = &region->free_area[order];
+		unsigned long nr = 0;
+		struct page *page;
+
+		for (mt = 0; mt < MIGRATE_TYPES; mt++) {
+			if (is_migrate_exclusive(mt)) {
+				nr += check_free_list(c, &area->free_list[mt],
+						      order, mt, false,
+						      region->base_pfn,
+						      region->end_pfn);
+			} else if (!list_empty(&area->free_list[mt])) {
+				check_report(c, "%s: list %s order %u is not empty",
+					     cma->name, migratetype_names[mt],
+					     order);
+			}
+		}
+		if (nr != area->nr_free)
+			check_report(c, "%s order %u: %lu on the lists, nr_free %lu",
+				     cma->name, order, nr, area->nr_free);
+
+		/* free pages are not handed out: their bitmap bits are clear */
+		spin_lock_irqsave(&cma->lock, flags);
+		list_for_each_entry(page, &area->free_list[MIGRATE_MOVABLE_EXCLUSIVE],
+				    buddy_list) {
+			unsigned long off = page_to_pfn(page) - cma->base_pfn;
+
+			if (off + (1UL << order) > cma->count)
+				continue;
+			if (find_next_bit(cma->bitmap, off + (1UL << order), off) <
+			    off + (1UL << order))
+				check_report(c, "%s: free pfn %lu order %u is marked handed out",
+					     cma->name, cma->base_pfn + off, order);
+		}
+		spin_unlock_irqrestore(&cma->lock, flags);
+	}
+
+	/* no page of the region is free on the zone's lists */
+	for (pfn = region->base_pfn; pfn < region->end_pfn; pfn++)
+		if (PageBuddy(pfn_to_page(pfn)))
+			check_report(c, "%s: pfn %lu is PageBuddy", cma->name, pfn);
+}
+
+/* No page of an exclusive region waits on a pcp list of its zone. */
+static void check_pcp_lists(struct list_check *c, struct zone *zone)
+{
+	unsigned long flags;
+	unsigned int cpu, i;
+
+	for_each_online_cpu(cpu) {
+		struct per_cpu_pages *pcp = per_cpu_ptr(zone->per_cpu_pageset, cpu);
+		struct page *page;
+
+		spin_lock_irqsave(&pcp->lock, flags);
+		for (i = 0; i < NR_PCP_LISTS; i++)
+			list_for_each_entry(page, &pcp->lists[i], pcp_list)
+				if (pfn_in_exclusive_region(page_to_pfn(page)))
+					check_report(c, "pfn %lu of a region on cpu %u pcp list %u",
+						     page_to_pfn(page), cpu, i);
+		spin_unlock_irqrestore(&pcp->lock, flags);
+	}
+}
+
+static unsigned int check_one_zone(struct zone *zone)
+{
+	struct list_check c = {};
+	long free, cma;
+	unsigned long flags;
+	unsigned int i;
+
+	check_pcp_lists(&c, zone);
+	spin_lock_irqsave(&zone->lock, flags);
+	check_zone_lists(&c, zone);
+	for (i = 0; i < cma_area_count; i++) {
+		struct cma_region *region = READ_ONCE(cma_areas[i].region);
+
+		if (region && region->zone == zone &&
+		    cma_is_exclusive(region->cma))
+			check_region_lists(&c, region);
+	}
+	free = zone_page_state_snapshot(zone, NR_FREE_PAGES);
+	cma = zone_page_state_snapshot(zone, NR_FREE_CMA_PAGES);
+	spin_unlock_irqrestore(&zone->lock, flags);
+
+	/*
+	 * NR_FREE_* change under zone->lock, but a vmstat fold moves a
+	 * per-cpu delta to the zone counter outside it: the caller retries.
+	 */
+	if (free != c.zone_free || cma != c.zone_cma)
+		check_report(&c, "zone %s: lists %lu free, %lu CMA; counters %ld, %ld",
+			     zone->name, c.zone_free, c.zone_cma, free, cma);
+	return c.errors;
+}
+
+/**
+ * cma_region_check_free_lists() - check the free lists against the counters
+ *
+ * For every populated zone: every page on a free list of the zone is a
+ * PageBuddy() head of its list's order and pageblock type, outside every
+ * exclusive region; each list's length matches nr_free; the pages on them
+ * match NR_FREE_PAGES and NR_FREE_CMA_PAGES.  For every exclusive region:
+ * the same for its own free_area with page_is_cma_free(), inside the region, its
+ * free pages not marked handed out in the bitmap, and no page of the region
+ * PageBuddy(), nor on a pcp list.  Each inconsistency is reported with pr_err() (the first
+ * few).  A zone whose counters alone disagree is checked again: a vmstat
+ * fold may be moving a per-cpu delta at that moment.
+ *
+ * Context: process context; takes each zone->lock in turn (IRQs off for a
+ * walk of that zone's free lists).
+ *
+ * Return: the number of inconsistencies found, 0 if none.
+ */
+unsigned int cma_region_check_free_lists(void)
+{
+	unsigned int errors = 0;
+	struct zone *zone;
+
+	for_each_populated_zone(zone) {
+		unsigned int e = 0, try;
+
+		for (try = 0; try < 3; try++) {
+			e = check_one_zone(zone);
+			if (!e)
+				break;
+			cond_resched();
+		}
+		errors += e;
+	}
+	return errors;
+}
+
+#ifdef CONFIG_DEBUG_FS
+static int check_show(struct seq_file *m, void *v)
+{
+	seq_printf(m, "%u\n", cma_region_check_free_lists());
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(check);
+
+/* /sys/kernel/debug/cma_region_check: the number of inconsistencies */
+static int __init cma_region_check_debugfs(void)
+{
+	debugfs_create_file("cma_region_check", 0400, NULL, NULL, &check_fops);
+	return 0;
+}
+late_initcall(cma_region_check_debugfs);
+#endif
 
 #ifdef CONFIG_CMA_STICKY_KUNIT_TEST
 #include "page_alloc_cma_kunit.h"

@@ -58,6 +58,8 @@ DECLARE_STATIC_KEY_FALSE(cma_region_exclusive_key);
 DECLARE_STATIC_KEY_FALSE(cma_region_sticky_key);
 
 struct cma_region *cma_region_of_pfn(unsigned long pfn);
+struct free_area *cma_region_free_area(unsigned long pfn);
+unsigned int cma_region_check_free_lists(void);
 void __cma_region_free_pages(struct page *page, unsigned long pfn,
 			     unsigned int order);
 int __init cma_region_activate(struct cma *cma);
@@ -158,6 +160,11 @@ static inline void cma_region_show_pagetypeinfo(struct seq_file *m,
 static inline bool cma_region_exclusive_mt(int migratetype)
 {
 	return false;
+}
+
+static inline struct free_area *cma_region_free_area(unsigned long pfn)
+{
+	return NULL;
 }
 
 static inline bool cma_region_free_pages(struct page *page, unsigned long pfn,

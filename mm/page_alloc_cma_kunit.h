@@ -21,6 +21,8 @@
 #include <linux/shmem_fs.h>
 #include <linux/vmstat.h>
 
+#include "shuffle.h"
+
 struct region_snapshot {
 	unsigned long nr_free[NR_PAGE_ORDERS];
 };
@@ -411,6 +413,272 @@ static void region_test_not_in_cma_total(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, static_branch_unlikely(&cma_region_exclusive_key));
 }
 
+/* ---- pfn walkers: a region's free pages are nobody else's ---- */
+
+/* Pages on @region's free lists that lie outside it. */
+static unsigned long region_strangers(struct cma_region *region)
+{
+	unsigned long flags, n = 0;
+	unsigned int order;
+	int mt;
+
+	spin_lock_irqsave(&region->zone->lock, flags);
+	for_each_migratetype_order(order, mt) {
+		struct page *page;
+
+		list_for_each_entry(page, &region->free_area[order].free_list[mt],
+				    buddy_list)
+			n += !pfn_in_region(region, page_to_pfn(page), 1UL << order);
+	}
+	spin_unlock_irqrestore(&region->zone->lock, flags);
+	return n;
+}
+
+/* The pfn of a free max-order block of the region, or 0. */
+static unsigned long region_free_block(struct cma_region *region)
+{
+	struct list_head *list;
+	unsigned long flags, pfn = 0;
+	struct page *page;
+
+	spin_lock_irqsave(&region->zone->lock, flags);
+	list = &region->free_area[MAX_PAGE_ORDER].free_list[MIGRATE_MOVABLE_EXCLUSIVE];
+	page = list_first_entry_or_null(list, struct page, buddy_list);
+	if (page)
+		pfn = page_to_pfn(page);
+	spin_unlock_irqrestore(&region->zone->lock, flags);
+	return pfn;
+}
+
+/*
+ * The heads of a region's free blocks are page_is_cma_free(), never PageBuddy(),
+ * so no pfn walker that trusts PageBuddy() takes or counts them; they add
+ * up to the region's free pages; is_free_buddy_page(), what memory failure
+ * asks, still calls them free.
+ */
+static void region_test_free_pages_typed(struct kunit *test)
+{
+	struct cma *cma = kunit_cma(test);
+	struct cma_region *region = cma->region;
+	unsigned long pfn, flags, buddy = 0, typed = 0, nr_free = 0;
+	unsigned int order;
+	struct page *page;
+
+	page = cma_alloc(cma, 1, 0, false);	/* splits a block */
+	KUNIT_ASSERT_NOT_NULL(test, page);
+
+	spin_lock_irqsave(&region->zone->lock, flags);
+	for (pfn = region->base_pfn; pfn < region->end_pfn; pfn++) {
+		struct page *p = pfn_to_page(pfn);
+
+		buddy += PageBuddy(p);
+		if (page_is_cma_free(p))
+			typed += 1UL << buddy_order(p);
+	}
+	for (order = 0; order < NR_PAGE_ORDERS; order++)
+		nr_free += region->free_area[order].nr_free << order;
+	spin_unlock_irqrestore(&region->zone->lock, flags);
+
+	KUNIT_EXPECT_EQ(test, buddy, 0);
+	KUNIT_EXPECT_EQ(test, typed, nr_free);
+	KUNIT_EXPECT_FALSE(test, is_free_buddy_page(page));
+	KUNIT_EXPECT_TRUE(test, is_free_buddy_page(page + 1));
+	KUNIT_EXPECT_TRUE(test, cma_release(cma, page, 1));
+}
+
+/*
+ * Compaction's free scanner, isolate_freepages_block(), ends in
+ * __isolate_free_page() on every PageBuddy() page of a block it scans; at
+ * MIN_COMPACT_PRIORITY it scans blocks of any type.  Run over a free block
+ * of the region (here through isolate_freepages_range(), which calls it on
+ * each block), it must isolate nothing.
+ */
+static void region_test_compaction_scanner(struct kunit *test)
+{
+	struct cma *cma = kunit_cma(test);
+	struct cma_region *region = cma->region;
+	unsigned long free0 = cma_region_nr_free(region), pfn, end;
+	struct region_snapshot snap;
+	struct compact_control cc = {
+		.zone = region->zone,
+		.order = -1,
+		.mode = MIGRATE_SYNC,
+		.ignore_skip_hint = true,
+		.no_set_skip_hint = true,
+		.ignore_block_suitable = true,
+		.gfp_mask = GFP_KERNEL,
+	};
+
+	INIT_LIST_HEAD(&cc.migratepages);
+	pfn = region_free_block(region);
+	KUNIT_ASSERT_NE(test, pfn, 0);
+	region_snapshot(region, &snap);
+
+	/* Had it taken them, the region's lists and counts are corrupt now. */
+	end = isolate_freepages_range(&cc, pfn, pfn + MAX_ORDER_NR_PAGES);
+	KUNIT_ASSERT_EQ(test, end, 0);
+	KUNIT_EXPECT_EQ(test, free0, cma_region_nr_free(region));
+	expect_snapshot(test, region, &snap);
+}
+
+/*
+ * Whoever frees a page of an exclusive pageblock under zone->lock - here
+ * __putback_isolated_page(), which page reporting and compaction use, as a
+ * pcp drain or a split of a large block would - it lands on the region's
+ * lists, never on the zone's.
+ */
+static void region_test_putback_routed(struct kunit *test)
+{
+	struct cma *cma = kunit_cma(test);
+	struct cma_region *region = cma->region;
+	unsigned long free0 = cma_region_nr_free(region), pfn, flags;
+	struct region_snapshot snap;
+	struct page *page;
+
+	region_snapshot(region, &snap);
+	page = cma_alloc(cma, 1, 0, false);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	pfn = page_to_pfn(page);
+
+	/* make it what __isolate_free_page() leaves: free and on no list */
+	spin_lock_irqsave(&cma->lock, flags);
+	bitmap_clear(cma->bitmap, pfn - cma->base_pfn, 1);
+	spin_unlock_irqrestore(&cma->lock, flags);
+	debug_pagealloc_unmap_pages(page, 1);
+	set_page_count(page, 0);
+
+	spin_lock_irqsave(&region->zone->lock, flags);
+	__putback_isolated_page(page, 0, MIGRATE_MOVABLE_EXCLUSIVE);
+	spin_unlock_irqrestore(&region->zone->lock, flags);
+
+	KUNIT_EXPECT_EQ(test, free0, cma_region_nr_free(region));
+	expect_snapshot(test, region, &snap);
+	KUNIT_EXPECT_EQ(test, cma_region_check_free_lists(), 0);
+}
+
+#ifdef CONFIG_MEMORY_FAILURE
+/* True if @pfn is inside a free block on the region's lists. */
+static bool region_pfn_is_free(struct cma_region *region, unsigned long pfn)
+{
+	unsigned long flags;
+	unsigned int order;
+	bool found = false;
+
+	spin_lock_irqsave(&region->zone->lock, flags);
+	for (order = 0; order < NR_PAGE_ORDERS && !found; order++) {
+		struct list_head *list;
+		struct page *page;
+
+		list = &region->free_area[order].free_list[MIGRATE_MOVABLE_EXCLUSIVE];
+		list_for_each_entry(page, list, buddy_list) {
+			unsigned long head = page_to_pfn(page);
+
+			if (pfn >= head && pfn < head + (1UL << order)) {
+				found = true;
+				break;
+			}
+		}
+	}
+	spin_unlock_irqrestore(&region->zone->lock, flags);
+	return found;
+}
+
+/*
+ * Memory failure and soft offline of a free page of the region take it off
+ * the region's lists, so that the device never gets it; unpoisoning puts it
+ * back where it was.
+ */
+static void region_test_memory_failure_free(struct kunit *test)
+{
+	struct cma *cma = kunit_cma(test);
+	struct cma_region *region = cma->region;
+	unsigned long free0 = cma_region_nr_free(region), pfn;
+	struct region_snapshot snap;
+	struct page **got;
+	int pass;
+
+	got = kunit_kcalloc(test, MAX_ORDER_NR_PAGES, sizeof(*got), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, got);
+	region_snapshot(region, &snap);
+	pfn = region_free_block(region);
+	KUNIT_ASSERT_NE(test, pfn, 0);
+	pfn += 5;
+	for (pass = 0; pass < 2; pass++) {
+		struct page *page = pfn_to_page(pfn);
+		unsigned int i, n = 0;
+		int ret;
+
+		if (pass == 0)
+			ret = memory_failure(pfn, MF_SW_SIMULATED);
+		else
+			ret = soft_offline_page(pfn, MF_SW_SIMULATED);
+		KUNIT_EXPECT_EQ_MSG(test, ret, 0, "pass %d", pass);
+		KUNIT_EXPECT_TRUE(test, PageHWPoison(page));
+		KUNIT_EXPECT_FALSE(test, region_pfn_is_free(region, pfn));
+		KUNIT_EXPECT_EQ(test, free0 - 1, cma_region_nr_free(region));
+		KUNIT_EXPECT_EQ(test, cma_region_check_free_lists(), 0);
+
+		/* the rest of its block is handed out; the page never is */
+		for (i = 0; i < MAX_ORDER_NR_PAGES - 1; i++) {
+			got[n] = cma_alloc(cma, 1, 0, true);
+			if (!got[n])
+				break;
+			KUNIT_EXPECT_NE(test, page_to_pfn(got[n]), pfn);
+			n++;
+		}
+		while (n--)
+			cma_release(cma, got[n], 1);
+
+		KUNIT_EXPECT_EQ(test, unpoison_memory(pfn), 0);
+		KUNIT_EXPECT_FALSE(test, PageHWPoison(page));
+		KUNIT_EXPECT_EQ(test, free0, cma_region_nr_free(region));
+		expect_snapshot(test, region, &snap);
+	}
+}
+
+/*
+ * Memory failure of a page the device holds leaves it with the device; when
+ * the device releases it, the region keeps it off its lists.
+ */
+static void region_test_memory_failure_held(struct kunit *test)
+{
+	struct cma *cma = kunit_cma(test);
+	struct cma_region *region = cma->region;
+	unsigned long free0 = cma_region_nr_free(region), pfn;
+	struct region_snapshot snap;
+	struct page *page;
+
+	region_snapshot(region, &snap);
+	page = cma_alloc(cma, 1, 0, false);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	pfn = page_to_pfn(page);
+
+	KUNIT_EXPECT_NE(test, memory_failure(pfn, MF_SW_SIMULATED), 0);
+	KUNIT_EXPECT_EQ(test, page_count(page), 1);
+	KUNIT_EXPECT_TRUE(test, PageHWPoison(page));
+	KUNIT_EXPECT_TRUE(test, cma_release(cma, page, 1));
+	KUNIT_EXPECT_FALSE(test, region_pfn_is_free(region, pfn));
+	KUNIT_EXPECT_EQ(test, free0 - 1, cma_region_nr_free(region));
+	KUNIT_EXPECT_EQ(test, cma_region_check_free_lists(), 0);
+
+	/* undo: unpoison and free the page the way its last put would */
+	KUNIT_EXPECT_EQ(test, unpoison_memory(pfn), 0);
+	if (!page_count(page)) {
+		set_page_refcounted(page);
+		__free_page(page);
+	}
+	KUNIT_EXPECT_EQ(test, free0, cma_region_nr_free(region));
+	expect_snapshot(test, region, &snap);
+}
+#endif
+
+/* After every case: the free lists agree with each other and the counters. */
+static void cma_region_test_exit(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ_MSG(test, cma_region_check_free_lists(), 0,
+			    "free lists inconsistent, see the log");
+}
+
 static struct kunit_case cma_region_test_cases[] = {
 	KUNIT_CASE(region_test_each_order),
 	KUNIT_CASE(region_test_odd_counts),
@@ -423,15 +691,82 @@ static struct kunit_case cma_region_test_cases[] = {
 	KUNIT_CASE(region_test_isolation_refused),
 	KUNIT_CASE(region_test_not_in_cma_total),
 	KUNIT_CASE(region_test_vm_events),
+	KUNIT_CASE(region_test_free_pages_typed),
+	KUNIT_CASE(region_test_compaction_scanner),
+	KUNIT_CASE(region_test_putback_routed),
+#ifdef CONFIG_MEMORY_FAILURE
+	KUNIT_CASE(region_test_memory_failure_free),
+	KUNIT_CASE(region_test_memory_failure_held),
+#endif
 	{}
 };
 
 static struct kunit_suite cma_region_test_suite = {
 	.name = "cma_region",
 	.test_cases = cma_region_test_cases,
+	.exit = cma_region_test_exit,
 };
 
 kunit_test_suite(cma_region_test_suite);
+
+#ifdef CONFIG_SHUFFLE_PAGE_ALLOCATOR
+/*
+ * Page shuffling (memory online, page_alloc.shuffle=1) swaps free
+ * MAX_PAGE_ORDER blocks of the same type anywhere in a zone.  With two
+ * exclusive regions in the zone it must never move a page of one onto the
+ * other's lists.  The shuffle picks its partners at random: run it often
+ * enough that, were region pages candidates, a swap between the two would
+ * be all but certain.  An init-section suite: __shuffle_zone() is __meminit.
+ * __shuffle_zone() picks partners at zone_start_pfn plus a multiple of
+ * 2^SHUFFLE_ORDER, so in a zone that does not start aligned (DMA32 at pfn
+ * 1 without CONFIG_ZONE_DMA) it never swaps anything and the case skips.
+ */
+static void __init region_test_shuffle(struct kunit *test)
+{
+	struct cma_region *a = NULL, *b = NULL;
+	struct region_snapshot snap_a, snap_b;
+	unsigned int i;
+
+	for (i = 0; i < cma_area_count; i++) {
+		struct cma_region *region = cma_areas[i].region;
+
+		if (!region || !cma_is_exclusive(&cma_areas[i]))
+			continue;
+		if (!a)
+			a = region;
+		else if (region->zone == a->zone)
+			b = region;
+	}
+	if (!b)
+		kunit_skip(test, "needs a second exclusive region, kunit2:16M:exclusive");
+	/* its random partners are zone_start_pfn + a multiple of the order */
+	if (!IS_ALIGNED(a->zone->zone_start_pfn, 1UL << SHUFFLE_ORDER))
+		kunit_skip(test, "zone %s starts at pfn %lu: no shuffle (CONFIG_ZONE_DMA)",
+			   a->zone->name, a->zone->zone_start_pfn);
+
+	region_snapshot(a, &snap_a);
+	region_snapshot(b, &snap_b);
+	for (i = 0; i < 64; i++)
+		__shuffle_zone(a->zone);
+	KUNIT_EXPECT_EQ(test, region_strangers(a), 0);
+	KUNIT_EXPECT_EQ(test, region_strangers(b), 0);
+	expect_snapshot(test, a, &snap_a);
+	expect_snapshot(test, b, &snap_b);
+	KUNIT_EXPECT_EQ(test, cma_region_check_free_lists(), 0);
+}
+
+static struct kunit_case __refdata cma_region_init_test_cases[] = {
+	KUNIT_CASE(region_test_shuffle),
+	{}
+};
+
+static struct kunit_suite cma_region_init_test_suite = {
+	.name = "cma_region_init",
+	.test_cases = cma_region_init_test_cases,
+};
+
+kunit_test_init_section_suites(&cma_region_init_test_suite);
+#endif
 
 /* ---- sticky regions and the live switch ---- */
 
@@ -906,6 +1241,7 @@ static struct kunit_case cma_sticky_test_cases[] = {
 static struct kunit_suite cma_sticky_test_suite = {
 	.name = "cma_sticky",
 	.test_cases = cma_sticky_test_cases,
+	.exit = cma_region_test_exit,
 };
 
 kunit_test_suite(cma_sticky_test_suite);

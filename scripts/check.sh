@@ -220,6 +220,14 @@ else
 	skip "boot" "no debug kernel"
 fi
 
+# ---- Coccinelle: every rule on its corpus, then the audit of the tree -------
+if [ -d "$SRC/scripts/coccinelle/mm" ]; then
+	"$TOP/scripts/cocci.sh" corpus "$RES"
+	"$TOP/scripts/cocci.sh" audit "$RES"
+else
+	skip "coccinelle" "the series has no scripts/coccinelle/mm"
+fi
+
 # ---- the KUnit suites on their own, the standard way ----------------------
 # kunit.py run with the series' .kunitconfig and its own build: the config
 # fragment must be enough, and every case must run (none skipped).

@@ -8,7 +8,7 @@ set -- /tests/*
 [ -e "$1" ] || set --
 echo "$MARK_KST_BEGIN"
 echo "KTAP version 1"
-echo "1..$#"
+echo "1..$(($# + 1))"
 i=0
 for t in "$@"; do
 	i=$((i + 1))
@@ -23,4 +23,19 @@ for t in "$@"; do
 	esac
 	echo "$MARK_EXIT$name $trc"
 done
+# Last, after every program: the kernel's free-list consistency checker
+# (zone and region lists against each other and the counters).
+i=$((i + 1))
+name=cma_region_check
+echo "# selftest: $name"
+errs=$(cat /sys/kernel/debug/cma_region_check 2>/dev/null)
+echo "    # inconsistencies: ${errs:-unreadable}"
+if [ "$errs" = 0 ]; then
+	echo "ok $i selftests: mm: $name"
+	trc=0
+else
+	echo "not ok $i selftests: mm: $name"
+	trc=1
+fi
+echo "$MARK_EXIT$name $trc"
 echo "$MARK_KST_END"

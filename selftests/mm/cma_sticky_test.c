@@ -16,6 +16,7 @@
  * Page placement is read from /proc/self/pagemap and /proc/kpageflags.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -205,6 +206,26 @@ TEST_F_TIMEOUT(sticky, fill_then_take_all, 600)
 	close(memfd);
 }
 
+/*
+ * The region's free pages once the previous case's frees have settled:
+ * pages freed a moment ago may still sit on the per-cpu lists, which the
+ * vmstat worker trims every second.  At most 5 s.
+ */
+static long settled_free(const char *sys)
+{
+	long free = read_long(sys, "free_pages"), prev = -1;
+	int i;
+
+	for (i = 0; i < 25 && free != prev; i++) {
+		struct timespec ts = { .tv_nsec = 200 * 1000 * 1000 };
+
+		prev = free;
+		nanosleep(&ts, NULL);
+		free = read_long(sys, "free_pages");
+	}
+	return free;
+}
+
 /* Run a child that maps and touches @len of anon memory; pages in region. */
 static long workload(size_t len, unsigned long base, unsigned long count,
 		     int *status)
@@ -241,7 +262,7 @@ static long workload(size_t len, unsigned long base, unsigned long count,
 TEST_F_TIMEOUT(sticky, utilization, 600)
 {
 	long total0 = meminfo_pages("MemTotal"), avail0 = meminfo_pages("MemAvailable");
-	long free0 = read_long(self->sys, "free_pages");
+	long free0 = settled_free(self->sys);
 	size_t len = free0 * 9 / 10 * page_size;
 	long kswapd0 = vmstat_read("pageoutrun"), oom0 = vmstat_read("oom_kill");
 	long scan0 = vmstat_read("pgscan_kswapd"), in, avail_x;
@@ -320,19 +341,24 @@ TEST_F(sticky, longterm_pin_migrates)
 /* Sum of free_pages of the other exclusive areas. */
 static long other_exclusive_free(const char *self_name)
 {
-	char dirs[][16] = { "kunit" };
+	struct dirent *de;
 	long sum = 0;
-	unsigned int i;
+	DIR *d;
 
-	for (i = 0; i < ARRAY_SIZE(dirs); i++) {
+	d = opendir(CMA_SYSFS);
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
 		char dir[PATH_MAX], mode[32];
 
-		snprintf(dir, sizeof(dir), "%s/%s", CMA_SYSFS, dirs[i]);
-		if (strcmp(dirs[i], self_name) &&
-		    !read_str(dir, "mode", mode, sizeof(mode)) &&
+		if (de->d_name[0] == '.' || !strcmp(de->d_name, self_name))
+			continue;
+		snprintf(dir, sizeof(dir), "%s/%s", CMA_SYSFS, de->d_name);
+		if (!read_str(dir, "mode", mode, sizeof(mode)) &&
 		    !strcmp(mode, "exclusive"))
 			sum += read_long(dir, "free_pages");
 	}
+	closedir(d);
 	return sum;
 }
 
