@@ -310,7 +310,12 @@ TEST_F(sticky, longterm_pin_migrates)
 {
 	static const __u32 flags[] = { PIN_LONGTERM_TEST_FLAG_USE_WRITE,
 		PIN_LONGTERM_TEST_FLAG_USE_WRITE | PIN_LONGTERM_TEST_FLAG_USE_FAST };
-	size_t len = 16UL << 20;	/* more than the pcp lists hold */
+	/*
+	 * Far more than the pcp lists hold: after the previous cases they may
+	 * cache thousands of pages from outside the region, which a small
+	 * mapping gets before any sticky block.
+	 */
+	size_t len = 64UL << 20;
 	unsigned int i;
 	int gup;
 
