@@ -10,6 +10,12 @@ RUN_CMDLINE="cma=64M cma_region=camera:64M:exclusive,shared:128M:sticky"
 # and leave no area (cma_exclusive_test checks).
 CHECK_CMDLINE="cma=64M cma_region=kunit:32M:exclusive,kunit2:16M:exclusive,shared:256M:sticky"
 CHECK_CMDLINE+=",bad:12Q:exclusive,odd:8M:shared,noname"
+# page_owner: cma_walkers_test reads /sys/kernel/debug/page_owner over the
+# regions.
+CHECK_CMDLINE+=" page_owner=on"
+# The check boot's QEMU devices: a virtio-balloon that takes free page
+# reports, which cma_walkers_test checks never name a region's page.
+CHECK_QEMU="-device virtio-balloon-pci,free-page-reporting=on"
 # `kunit.py run --kunitconfig=mm/page_alloc_cma.kunitconfig` (make check):
 # the areas the KUnit suites need.
 KUNIT_RUN_ARGS="cma_region=kunit:32M:exclusive,kunit2:16M:exclusive,shared:256M:sticky"

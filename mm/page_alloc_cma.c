@@ -464,6 +464,80 @@ static struct page *sticky_alloc_small(struct cma *cma, unsigned long count,
 	return region_hand_out(pfn, count, gfp);
 }
 
+/*
+ * Take @count pages, aligned to 1 << @align, off an exclusive region's
+ * lists; the rest of the block they came from goes back.  Returns the first
+ * pfn, or 0: none free, or the region has become sticky.  zone->lock held.
+ */
+static unsigned long region_take(struct cma_region *region,
+				 unsigned long count, unsigned int align)
+{
+	unsigned long pfn = 0, end = 0;
+	unsigned int order;
+	struct page *page;
+
+	if (!cma_is_exclusive(region->cma)) {
+		/* switched to sticky meanwhile: the caller tries again */
+		return 0;
+	} else if (count <= MAX_ORDER_NR_PAGES && align <= MAX_PAGE_ORDER) {
+		order = max_t(unsigned int, order_base_2(count), align);
+		page = __rmqueue_free_area(region->zone, region->free_area,
+					   order, MIGRATE_MOVABLE_EXCLUSIVE);
+		if (page) {
+			pfn = page_to_pfn(page);
+			end = pfn + (1UL << order);
+		}
+	} else if (align < BITS_PER_LONG) {
+		unsigned long nr = DIV_ROUND_UP(count, MAX_ORDER_NR_PAGES);
+
+		pfn = region_take_run(region, nr,
+				      max(MAX_ORDER_NR_PAGES, 1UL << align));
+		end = pfn + nr * MAX_ORDER_NR_PAGES;
+	}
+	if (pfn)
+		region_free_range(region, pfn + count, end);
+	return pfn;
+}
+
+/* Unmark [pfn, mark_end) in the bitmap and free [pfn, end) back. */
+static void region_give_back(struct cma_region *region, unsigned long pfn,
+			     unsigned long end, unsigned long mark_end)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&region->zone->lock, flags);
+	spin_lock(&region->cma->lock);
+	bitmap_clear(region->cma->bitmap, pfn - region->base_pfn, mark_end - pfn);
+	spin_unlock(&region->cma->lock);
+	region_free_range(region, pfn, end);
+	spin_unlock_irqrestore(&region->zone->lock, flags);
+}
+
+/*
+ * [pfn, end) was just taken and marked.  If a page of it is bad
+ * (__region_page_bad()), keep the bad pages off the lists for good, give
+ * the others back, and return true: the caller takes another range.  A
+ * poisoned page reaches the lists inside a compound page whose tail memory
+ * failure marked, since the free path checks only the head; this is where
+ * the device is kept from it.
+ */
+static bool region_drop_bad(struct cma_region *region, unsigned long pfn,
+			    unsigned long end)
+{
+	unsigned long start = pfn, run = pfn;
+
+	for (; pfn < end; pfn++) {
+		if (!__region_page_bad(pfn_to_page(pfn)))
+			continue;
+		region_give_back(region, run, pfn, pfn + 1);
+		run = pfn + 1;
+	}
+	if (run == start)
+		return false;
+	region_give_back(region, run, end, end);
+	return true;
+}
+
 /**
  * cma_region_alloc() - allocate from a region without migration
  * @cma: an area with a region
@@ -488,9 +562,7 @@ struct page *cma_region_alloc(struct cma *cma, unsigned long count,
 			      unsigned int align, gfp_t gfp)
 {
 	struct cma_region *region = cma->region;
-	unsigned long flags, pfn = 0, end = 0;
-	unsigned int order;
-	struct page *page;
+	unsigned long flags, pfn;
 
 	if (!region || !count)
 		return NULL;
@@ -503,37 +575,23 @@ struct page *cma_region_alloc(struct cma *cma, unsigned long count,
 		return sticky_alloc_small(cma, count, align, gfp);
 	}
 
-	spin_lock_irqsave(&region->zone->lock, flags);
-	if (!cma_is_exclusive(cma)) {
-		/* switched to sticky meanwhile: the caller tries again */
-		pfn = 0;
-	} else if (count <= MAX_ORDER_NR_PAGES && align <= MAX_PAGE_ORDER) {
-		order = max_t(unsigned int, order_base_2(count), align);
-		page = __rmqueue_free_area(region->zone, region->free_area,
-					   order, MIGRATE_MOVABLE_EXCLUSIVE);
-		if (page) {
-			pfn = page_to_pfn(page);
-			end = pfn + (1UL << order);
+	do {
+		spin_lock_irqsave(&region->zone->lock, flags);
+		pfn = region_take(region, count, align);
+		if (pfn) {
+			/* with the lists: every page is on one or marked */
+			spin_lock(&cma->lock);
+			bitmap_set(cma->bitmap, pfn - region->base_pfn, count);
+			spin_unlock(&cma->lock);
 		}
-	} else if (align < BITS_PER_LONG) {
-		unsigned long nr = DIV_ROUND_UP(count, MAX_ORDER_NR_PAGES);
-
-		pfn = region_take_run(region, nr,
-				      max(MAX_ORDER_NR_PAGES, 1UL << align));
-		end = pfn + nr * MAX_ORDER_NR_PAGES;
-	}
-	if (pfn)
-		region_free_range(region, pfn + count, end);
-	spin_unlock_irqrestore(&region->zone->lock, flags);
+		spin_unlock_irqrestore(&region->zone->lock, flags);
+	} while (pfn && region_drop_bad(region, pfn, pfn + count));
 
 	if (!pfn) {
 		count_vm_events(CMA_REGION_ALLOC_FAIL, count);
 		return NULL;
 	}
 
-	spin_lock_irqsave(&cma->lock, flags);
-	bitmap_set(cma->bitmap, pfn - region->base_pfn, count);
-	spin_unlock_irqrestore(&cma->lock, flags);
 	count_vm_events(CMA_REGION_ALLOC, count);
 	if (trace_cma_region_alloc_enabled())
 		trace_cma_region_alloc(cma->name, pfn, count, align,
@@ -601,11 +659,11 @@ void __cma_region_free_pages(struct page *page, unsigned long pfn,
 		      pfn, order))
 		return;
 
-	spin_lock_irqsave(&region->cma->lock, flags);
-	bitmap_clear(region->cma->bitmap, pfn - region->base_pfn, end - pfn);
-	spin_unlock_irqrestore(&region->cma->lock, flags);
-
 	spin_lock_irqsave(&region->zone->lock, flags);
+	/* with the lists: every page is on one or marked */
+	spin_lock(&region->cma->lock);
+	bitmap_clear(region->cma->bitmap, pfn - region->base_pfn, end - pfn);
+	spin_unlock(&region->cma->lock);
 	mt = get_pfnblock_flags_mask(page, pfn, MIGRATETYPE_MASK);
 	if (likely(is_migrate_exclusive(mt)))
 		region_free_range(region, pfn, end);
@@ -1083,9 +1141,11 @@ void __init cma_region_reserve_boot(phys_addr_t limit)
 /* ---- the free-list consistency checker ---- */
 
 #define CHECK_MAX_REPORTS	16
+#define CHECK_TRIES		5
 
 struct list_check {
 	unsigned int errors;
+	bool quiet;			/* count, do not report */
 	unsigned long zone_free;	/* pages counted in NR_FREE_PAGES */
 	unsigned long zone_cma;		/* ... and in NR_FREE_CMA_PAGES */
 };
@@ -1096,7 +1156,7 @@ static __printf(2, 3) void check_report(struct list_check *c,
 	struct va_format vaf;
 	va_list args;
 
-	if (c->errors++ >= CHECK_MAX_REPORTS)
+	if (c->errors++ >= CHECK_MAX_REPORTS || c->quiet)
 		return;
 	va_start(args, fmt);
 	vaf.fmt = fmt;
@@ -1184,10 +1244,24 @@ static void check_zone_lists(struct list_check *c, struct zone *zone)
 	}
 }
 
+/*
+ * Where a page of an exclusive region is when it is not in a free block on
+ * the region's lists: handed out (its bitmap bit set), released but still
+ * referenced (a pin or a mapping drops the last reference later), or
+ * hwpoisoned and kept off.  zone->lock and cma->lock held.
+ */
+static bool region_page_accounted(struct cma *cma, unsigned long pfn)
+{
+	struct page *page = pfn_to_page(pfn);
+
+	return test_bit(pfn - cma->base_pfn, cma->bitmap) ||
+	       PageHWPoison(page) || page_ref_count(compound_head(page)) > 0;
+}
+
 static void check_region_lists(struct list_check *c, struct cma_region *region)
 {
+	unsigned long pfn, flags, heads = 0, pages = 0, lost = 0;
 	struct cma *cma = region->cma;
-	unsigned long pfn, flags;
 	unsigned int order;
 	int mt;
 
@@ -1211,6 +1285,8 @@ static void check_region_lists(struct list_check *c, struct cma_region *region)
 		if (nr != area->nr_free)
 			check_report(c, "%s order %u: %lu on the lists, nr_free %lu",
 				     cma->name, order, nr, area->nr_free);
+		heads += nr;
+		pages += nr << order;
 
 		/* free pages are not handed out: their bitmap bits are clear */
 		spin_lock_irqsave(&cma->lock, flags);
@@ -1228,10 +1304,33 @@ static void check_region_lists(struct list_check *c, struct cma_region *region)
 		spin_unlock_irqrestore(&cma->lock, flags);
 	}
 
-	/* no page of the region is free on the zone's lists */
-	for (pfn = region->base_pfn; pfn < region->end_pfn; pfn++)
-		if (PageBuddy(pfn_to_page(pfn)))
+	/*
+	 * Walk the region's pfns: no page is PageBuddy; the free heads found
+	 * are the ones on the lists (none orphaned); every other page is
+	 * accounted for (none lost).
+	 */
+	spin_lock_irqsave(&cma->lock, flags);
+	for (pfn = region->base_pfn; pfn < region->end_pfn; pfn++) {
+		struct page *page = pfn_to_page(pfn);
+
+		if (PageBuddy(page))
 			check_report(c, "%s: pfn %lu is PageBuddy", cma->name, pfn);
+		if (page_is_cma_free(page) && buddy_order(page) < NR_PAGE_ORDERS &&
+		    IS_ALIGNED(pfn, 1UL << buddy_order(page))) {
+			heads--;
+			pages -= 1UL << buddy_order(page);
+			pfn += (1UL << buddy_order(page)) - 1;
+		} else if (!region_page_accounted(cma, pfn) && !lost++) {
+			check_report(c, "%s: pfn %lu is not free, held, referenced or poisoned",
+				     cma->name, pfn);
+		}
+	}
+	spin_unlock_irqrestore(&cma->lock, flags);
+	if (heads || pages)
+		check_report(c, "%s: lists and pfns differ by %ld blocks, %ld pages",
+			     cma->name, (long)heads, (long)pages);
+	if (lost)
+		check_report(c, "%s: %lu pages lost", cma->name, lost);
 }
 
 /* No page of an exclusive region waits on a pcp list of its zone. */
@@ -1254,9 +1353,9 @@ static void check_pcp_lists(struct list_check *c, struct zone *zone)
 	}
 }
 
-static unsigned int check_one_zone(struct zone *zone)
+static unsigned int check_one_zone(struct zone *zone, bool quiet)
 {
-	struct list_check c = {};
+	struct list_check c = { .quiet = quiet };
 	long free, cma;
 	unsigned long flags;
 	unsigned int i;
@@ -1292,14 +1391,20 @@ static unsigned int check_one_zone(struct zone *zone)
  * PageBuddy() head of its list's order and pageblock type, outside every
  * exclusive region; each list's length matches nr_free; the pages on them
  * match NR_FREE_PAGES and NR_FREE_CMA_PAGES.  For every exclusive region:
- * the same for its own free_area with page_is_cma_free(), inside the region, its
- * free pages not marked handed out in the bitmap, and no page of the region
- * PageBuddy(), nor on a pcp list.  Each inconsistency is reported with pr_err() (the first
- * few).  A zone whose counters alone disagree is checked again: a vmstat
- * fold may be moving a per-cpu delta at that moment.
+ * the same for its own free_area with page_is_cma_free(), inside the
+ * region, its free pages not marked handed out in the bitmap, no page of
+ * the region PageBuddy() nor on a pcp list, every free head found by a walk
+ * of its pfns on a list, and every other page of it handed out, still
+ * referenced after a release, or hwpoisoned: none lost.
  *
- * Context: process context; takes each zone->lock in turn (IRQs off for a
- * walk of that zone's free lists).
+ * A zone found inconsistent is checked again, up to CHECK_TRIES times, 1 to
+ * 2 ms apart: a vmstat fold moves a per-cpu delta outside zone->lock, and a
+ * released page is neither referenced nor on a list between its last
+ * put_page() and the free path's zone->lock.  Only the last try reports
+ * each inconsistency with pr_err() (the first few).
+ *
+ * Context: process context, may sleep; takes each zone->lock in turn (IRQs
+ * off for a walk of that zone's free lists and its regions' pfns).
  *
  * Return: the number of inconsistencies found, 0 if none.
  */
@@ -1311,12 +1416,15 @@ unsigned int cma_region_check_free_lists(void)
 	for_each_populated_zone(zone) {
 		unsigned int e = 0, try;
 
-		for (try = 0; try < 3; try++) {
-			e = check_one_zone(zone);
+		/* transient: a vmstat fold, a free between refcount and lists */
+		for (try = 0; try < CHECK_TRIES - 1; try++) {
+			e = check_one_zone(zone, true);
 			if (!e)
 				break;
-			cond_resched();
+			usleep_range(1000, 2000);
 		}
+		if (e)
+			e = check_one_zone(zone, false);
 		errors += e;
 	}
 	return errors;

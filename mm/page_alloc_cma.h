@@ -84,6 +84,7 @@ void __free_to_free_area(struct page *page, unsigned long pfn,
 void __del_from_free_area(struct page *page, struct zone *zone,
 			  struct free_area *area, unsigned int order,
 			  int migratetype);
+bool __region_page_bad(struct page *page);
 
 /*
  * Hot-path screens.  Until an exclusive region exists the static key

@@ -15,11 +15,13 @@
 #define _MM_PAGE_ALLOC_CMA_KUNIT_H
 
 #include <kunit/test.h>
+#include <linux/compaction.h>
 #include <linux/dma-map-ops.h>
 #include <linux/file.h>
 #include <linux/highmem.h>
 #include <linux/pagemap.h>
 #include <linux/shmem_fs.h>
+#include <linux/vmcore_info.h>
 #include <linux/vmstat.h>
 
 #include "shuffle.h"
@@ -439,6 +441,50 @@ static void region_test_not_in_cma_total(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, static_branch_unlikely(&cma_region_exclusive_key));
 }
 
+/*
+ * Fill @n pages of a shmem file with a pattern: LRU pages that compaction
+ * and a vacate migrate; a sticky region gets them first.
+ */
+static struct file *shmem_fill(struct kunit *test, unsigned long n)
+{
+	struct file *file = shmem_kernel_file_setup("cma_sticky_kunit",
+						    n << PAGE_SHIFT, 0);
+	unsigned long i;
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(file));
+	for (i = 0; i < n; i++) {
+		struct page *page = shmem_read_mapping_page(file->f_mapping, i);
+
+		KUNIT_ASSERT_FALSE(test, IS_ERR(page));
+		memset_page(page, 0, (int)(i & 0xff), PAGE_SIZE);
+		set_page_dirty(page);
+		put_page(page);
+	}
+	return file;
+}
+
+/* How many of the file's @n pages are in the region; checks the pattern. */
+static unsigned long shmem_in_region(struct kunit *test, struct file *file,
+				     unsigned long n, struct cma_region *region)
+{
+	unsigned long i, in = 0;
+
+	for (i = 0; i < n; i++) {
+		struct page *page = shmem_read_mapping_page(file->f_mapping, i);
+		u8 *p;
+
+		KUNIT_ASSERT_FALSE(test, IS_ERR(page));
+		p = kmap_local_page(page);
+		KUNIT_EXPECT_EQ(test, p[0], (u8)(i & 0xff));
+		KUNIT_EXPECT_EQ(test, p[PAGE_SIZE - 1], (u8)(i & 0xff));
+		kunmap_local(p);
+		if (pfn_in_region(region, page_to_pfn(page), 1))
+			in++;
+		put_page(page);
+	}
+	return in;
+}
+
 /* ---- pfn walkers: a region's free pages are nobody else's ---- */
 
 /* Pages on @region's free lists that lie outside it. */
@@ -548,6 +594,30 @@ static void region_test_compaction_scanner(struct kunit *test)
 }
 
 /*
+ * Memory offlining isolates each pageblock of a memory block with
+ * MEMORY_OFFLINE (offline_pages()); a free block of the region is refused
+ * and keeps its type and its pages.
+ */
+static void region_test_offline_isolation(struct kunit *test)
+{
+	struct cma *cma = kunit_cma(test);
+	struct cma_region *region = cma->region;
+	unsigned long free0 = cma_region_nr_free(region), pfn;
+	struct region_snapshot snap;
+
+	pfn = region_free_block(region);
+	KUNIT_ASSERT_NE(test, pfn, 0);
+	region_snapshot(region, &snap);
+	KUNIT_EXPECT_EQ(test, -EBUSY,
+			start_isolate_page_range(pfn, pfn + pageblock_nr_pages,
+						 MIGRATE_MOVABLE, MEMORY_OFFLINE,
+						 GFP_KERNEL));
+	KUNIT_EXPECT_TRUE(test, is_migrate_exclusive_page(pfn_to_page(pfn)));
+	KUNIT_EXPECT_EQ(test, free0, cma_region_nr_free(region));
+	expect_snapshot(test, region, &snap);
+}
+
+/*
  * Whoever frees a page of an exclusive pageblock under zone->lock - here
  * __putback_isolated_page(), which page reporting and compaction use, as a
  * pcp drain or a split of a large block would - it lands on the region's
@@ -581,6 +651,143 @@ static void region_test_putback_routed(struct kunit *test)
 	expect_snapshot(test, region, &snap);
 	KUNIT_EXPECT_EQ(test, cma_region_check_free_lists(), 0);
 }
+
+/*
+ * The checker catches a lost page: one off the lists, not marked handed
+ * out, not referenced.  (The cases rely on it after every run.)
+ */
+static void region_test_checker_finds_lost(struct kunit *test)
+{
+	struct cma *cma = kunit_cma(test);
+	struct cma_region *region = cma->region;
+	unsigned long free0 = cma_region_nr_free(region), pfn, flags;
+	struct page *page;
+
+	page = cma_alloc(cma, 1, 0, false);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_EXPECT_EQ(test, cma_region_check_free_lists(), 0);
+	pfn = page_to_pfn(page);
+
+	spin_lock_irqsave(&cma->lock, flags);
+	bitmap_clear(cma->bitmap, pfn - cma->base_pfn, 1);
+	spin_unlock_irqrestore(&cma->lock, flags);
+	set_page_count(page, 0);
+	KUNIT_EXPECT_GT(test, cma_region_check_free_lists(), 0);
+
+	/* found again: marked and referenced, then released */
+	spin_lock_irqsave(&cma->lock, flags);
+	bitmap_set(cma->bitmap, pfn - cma->base_pfn, 1);
+	spin_unlock_irqrestore(&cma->lock, flags);
+	set_page_refcounted(page);
+	KUNIT_EXPECT_TRUE(test, cma_release(cma, page, 1));
+	KUNIT_EXPECT_EQ(test, free0, cma_region_nr_free(region));
+}
+
+#ifdef CONFIG_VMCORE_INFO
+/* A dump tool learns the page type of a region's free heads. */
+static void region_test_vmcoreinfo(struct kunit *test)
+{
+	char want[64];
+
+	snprintf(want, sizeof(want), "NUMBER(PAGE_CMA_FREE_MAPCOUNT_VALUE)=%ld\n",
+		 (long)(PGTY_cma_free << 24));
+	KUNIT_ASSERT_NOT_NULL(test, vmcoreinfo_data);
+	KUNIT_EXPECT_NOT_NULL(test, strnstr((const char *)vmcoreinfo_data, want,
+					    vmcoreinfo_size));
+}
+#endif
+
+#ifdef CONFIG_COMPACTION
+/* Hold order-3 blocks of @zone, half of each freed: no order-3 page left. */
+static unsigned long fragment_zone(struct zone *zone, struct list_head *held)
+{
+	gfp_t gfp = GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN;
+	unsigned long n = 0;
+	struct page *page;
+	int i;
+
+	if (zone_idx(zone) == ZONE_DMA32)
+		gfp |= __GFP_DMA32;
+	while ((page = alloc_pages(gfp, 3))) {
+		split_page(page, 3);
+		for (i = 0; i < 8; i += 2)
+			__free_page(page + i);
+		list_add(&page[1].lru, held);
+		n++;
+	}
+	return n;
+}
+
+static void unfragment_zone(struct list_head *held)
+{
+	struct page *page, *next;
+	int i;
+
+	list_for_each_entry_safe(page, next, held, lru) {
+		list_del(&page->lru);
+		for (i = 0; i < 8; i += 2)
+			__free_page(page + i);
+	}
+}
+
+/*
+ * try_to_compact_pages() at MIN_COMPACT_PRIORITY, the last try of a
+ * non-costly allocation, scans pageblocks of every type for free pages
+ * (ignore_block_suitable) and whole zones.  With the zone out of order-3
+ * pages, LRU pages to migrate and every block of the region split (so
+ * that the first page of each is not a large free page), it must take no
+ * free page of the region and move nothing into it.
+ */
+static void region_test_compact_min_priority(struct kunit *test)
+{
+	gfp_t gfp = GFP_HIGHUSER_MOVABLE | __GFP_NOWARN;
+	struct cma *cma = kunit_cma(test);
+	struct cma_region *region = cma->region;
+	struct zone *zone = region->zone;
+	struct page *split[64], *capture = NULL;
+	unsigned long free0, nr_held, in, n = 0;
+	struct region_snapshot snap;
+	struct alloc_context ac = {};
+	enum compact_result res;
+	struct file *file;
+	LIST_HEAD(held);
+
+	/* the first page of each max-order block taken, the rest free */
+	while (n < ARRAY_SIZE(split) &&
+	       (split[n] = cma_alloc(cma, 1, MAX_PAGE_ORDER, true)))
+		n++;
+	KUNIT_ASSERT_GT(test, n, 0);
+	free0 = cma_region_nr_free(region);
+	region_snapshot(region, &snap);
+
+	file = shmem_fill(test, SZ_16M >> PAGE_SHIFT);
+	nr_held = fragment_zone(zone, &held);
+	kunit_info(test, "%lu blocks split, %lu order-3 blocks held half", n,
+		   nr_held);
+
+	ac.zonelist = node_zonelist(zone_to_nid(zone), gfp);
+	ac.highest_zoneidx = zone_idx(zone);
+	ac.migratetype = MIGRATE_MOVABLE;
+	ac.preferred_zoneref = first_zones_zonelist(ac.zonelist,
+						    ac.highest_zoneidx, NULL);
+	res = try_to_compact_pages(gfp, 3, ALLOC_WMARK_MIN, &ac,
+				   MIN_COMPACT_PRIORITY, &capture);
+	kunit_info(test, "compaction result %d, captured %d", res, !!capture);
+	if (capture)
+		__free_pages(capture, 3);
+
+	KUNIT_EXPECT_EQ(test, free0, cma_region_nr_free(region));
+	expect_snapshot(test, region, &snap);
+	in = shmem_in_region(test, file, SZ_16M >> PAGE_SHIFT, region);
+	KUNIT_EXPECT_EQ(test, in, 0);
+	KUNIT_EXPECT_EQ(test, cma_region_check_free_lists(), 0);
+
+	unfragment_zone(&held);
+	fput(file);
+	while (n--)
+		cma_release(cma, split[n], 1);
+}
+#endif
 
 #ifdef CONFIG_MEMORY_FAILURE
 /* True if @pfn is inside a free block on the region's lists. */
@@ -690,9 +897,59 @@ static void region_test_memory_failure_held(struct kunit *test)
 	/* undo: unpoison and free the page the way its last put would */
 	KUNIT_EXPECT_EQ(test, unpoison_memory(pfn), 0);
 	if (!page_count(page)) {
+		post_alloc_hook(page, 0, GFP_KERNEL);
 		set_page_refcounted(page);
 		__free_page(page);
 	}
+	KUNIT_EXPECT_EQ(test, free0, cma_region_nr_free(region));
+	expect_snapshot(test, region, &snap);
+}
+
+/*
+ * A compound page whose tail memory failure marked goes back to the region
+ * whole when its last reference goes: the free path checks the head only.
+ * The region never hands the poisoned page out again, and gives out every
+ * other page of its block.
+ */
+static void region_test_poisoned_tail(struct kunit *test)
+{
+	struct cma *cma = kunit_cma(test);
+	struct cma_region *region = cma->region;
+	unsigned long free0 = cma_region_nr_free(region), pfn, i, n = 0;
+	struct region_snapshot snap;
+	struct page *page, *bad, **got;
+
+	got = kunit_kcalloc(test, free0, sizeof(*got), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, got);
+	region_snapshot(region, &snap);
+	page = cma_region_alloc(cma, 4, 2, GFP_KERNEL | __GFP_COMP);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_ASSERT_TRUE(test, PageHead(page));
+	bad = page + 2;
+	pfn = page_to_pfn(bad);
+	SetPageHWPoison(bad);		/* what memory_failure() sets first */
+	folio_put(page_folio(page));
+	KUNIT_EXPECT_TRUE(test, region_pfn_is_free(region, pfn));
+
+	for (i = 0; i < free0; i++) {
+		got[n] = cma_alloc(cma, 1, 0, true);
+		if (!got[n])
+			break;
+		KUNIT_EXPECT_NE(test, page_to_pfn(got[n]), pfn);
+		n++;
+	}
+	KUNIT_EXPECT_EQ(test, n, free0 - 1);
+	KUNIT_EXPECT_FALSE(test, region_pfn_is_free(region, pfn));
+	KUNIT_EXPECT_EQ(test, cma_region_check_free_lists(), 0);
+	while (n--)
+		cma_release(cma, got[n], 1);
+	KUNIT_EXPECT_EQ(test, free0 - 1, cma_region_nr_free(region));
+
+	/* undo: unpoison, and free the page the way its last put would */
+	ClearPageHWPoison(bad);
+	post_alloc_hook(bad, 0, GFP_KERNEL);
+	set_page_refcounted(bad);
+	__free_page(bad);
 	KUNIT_EXPECT_EQ(test, free0, cma_region_nr_free(region));
 	expect_snapshot(test, region, &snap);
 }
@@ -715,14 +972,23 @@ static struct kunit_case cma_region_test_cases[] = {
 	KUNIT_CASE(region_test_zone_untouched),
 	KUNIT_CASE(region_test_alloc_pages_never),
 	KUNIT_CASE(region_test_isolation_refused),
+	KUNIT_CASE(region_test_offline_isolation),
 	KUNIT_CASE(region_test_not_in_cma_total),
 	KUNIT_CASE(region_test_vm_events),
 	KUNIT_CASE(region_test_free_pages_typed),
 	KUNIT_CASE(region_test_compaction_scanner),
 	KUNIT_CASE(region_test_putback_routed),
+	KUNIT_CASE(region_test_checker_finds_lost),
+#ifdef CONFIG_VMCORE_INFO
+	KUNIT_CASE(region_test_vmcoreinfo),
+#endif
+#ifdef CONFIG_COMPACTION
+	KUNIT_CASE_SLOW(region_test_compact_min_priority),
+#endif
 #ifdef CONFIG_MEMORY_FAILURE
 	KUNIT_CASE(region_test_memory_failure_free),
 	KUNIT_CASE(region_test_memory_failure_held),
+	KUNIT_CASE(region_test_poisoned_tail),
 #endif
 	{}
 };
@@ -922,47 +1188,6 @@ static void sticky_test_alloc_direct(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, cma_bitmap_used(cma), used);
 	}
 	KUNIT_EXPECT_TRUE(test, region_all_blocks(region, MIGRATE_MOVABLE_STICKY));
-}
-
-/* Fill @n pages of a shmem file with a pattern; they go to the region first. */
-static struct file *shmem_fill(struct kunit *test, unsigned long n)
-{
-	struct file *file = shmem_kernel_file_setup("cma_sticky_kunit",
-						    n << PAGE_SHIFT, 0);
-	unsigned long i;
-
-	KUNIT_ASSERT_FALSE(test, IS_ERR(file));
-	for (i = 0; i < n; i++) {
-		struct page *page = shmem_read_mapping_page(file->f_mapping, i);
-
-		KUNIT_ASSERT_FALSE(test, IS_ERR(page));
-		memset_page(page, 0, (int)(i & 0xff), PAGE_SIZE);
-		set_page_dirty(page);
-		put_page(page);
-	}
-	return file;
-}
-
-/* How many of the file's @n pages are in the region; checks the pattern. */
-static unsigned long shmem_in_region(struct kunit *test, struct file *file,
-				     unsigned long n, struct cma_region *region)
-{
-	unsigned long i, in = 0;
-
-	for (i = 0; i < n; i++) {
-		struct page *page = shmem_read_mapping_page(file->f_mapping, i);
-		u8 *p;
-
-		KUNIT_ASSERT_FALSE(test, IS_ERR(page));
-		p = kmap_local_page(page);
-		KUNIT_EXPECT_EQ(test, p[0], (u8)(i & 0xff));
-		KUNIT_EXPECT_EQ(test, p[PAGE_SIZE - 1], (u8)(i & 0xff));
-		kunmap_local(p);
-		if (pfn_in_region(region, page_to_pfn(page), 1))
-			in++;
-		put_page(page);
-	}
-	return in;
 }
 
 /*
@@ -1237,19 +1462,29 @@ static void sticky_test_counted_as_cma(struct kunit *test)
 	struct cma *cma = sticky_cma(test);
 	struct cma_region *region = cma->region;
 	struct zone *zone = region->zone;
-	long before, after;
+	long before = 0, after = 0;
 	struct page *page;
+	int try;
 
 	KUNIT_EXPECT_TRUE(test, static_branch_unlikely(&cma_region_sticky_key));
 	KUNIT_EXPECT_GE(test, zone->cma_pages, cma->count);
-	page = cma_alloc(cma, 4096, 0, false);
-	KUNIT_ASSERT_NOT_NULL(test, page);
-	drain_all_pages(zone);
-	before = zone_page_state_snapshot(zone, NR_FREE_CMA_PAGES);
-	KUNIT_EXPECT_TRUE(test, cma_release(cma, page, 4096));
-	drain_all_pages(zone);
-	after = zone_page_state_snapshot(zone, NR_FREE_CMA_PAGES);
-	/* nothing else runs at boot but the odd movable allocation */
+	/*
+	 * Nothing else runs at boot but the odd movable allocation, and free
+	 * page reporting, which holds blocks off the lists for a moment:
+	 * three tries.
+	 */
+	for (try = 0; try < 3; try++) {
+		page = cma_alloc(cma, 4096, 0, false);
+		KUNIT_ASSERT_NOT_NULL(test, page);
+		drain_all_pages(zone);
+		before = zone_page_state_snapshot(zone, NR_FREE_CMA_PAGES);
+		KUNIT_EXPECT_TRUE(test, cma_release(cma, page, 4096));
+		drain_all_pages(zone);
+		after = zone_page_state_snapshot(zone, NR_FREE_CMA_PAGES);
+		if (after - before >= 4096L - 64)
+			break;
+		msleep(500);
+	}
 	KUNIT_EXPECT_GE(test, after - before, 4096L - 64);
 	KUNIT_EXPECT_LE(test, after - before, 4096L);
 }

@@ -168,6 +168,7 @@ if [ $debug_ok = 1 ]; then
 	if "$TOP/scripts/initramfs.sh" "$OUT/initramfs/check.cpio"; then
 		# shellcheck source=/dev/null
 		. "$TOP/guest/cmdline.sh"
+		QEMU_EXTRA="$CHECK_QEMU" \
 		"$TOP/scripts/boot.sh" check "$OUT/build/debug/arch/x86/boot/bzImage" \
 			"$OUT/initramfs/check.cpio" "$CHECK_CMDLINE cmasticky.scenario=check" \
 			"${CHECK_TIMEOUT:-1200}"
