@@ -13,9 +13,13 @@ CHECK_CMDLINE+=",bad:12Q:exclusive,odd:8M:shared,noname"
 # page_owner: cma_walkers_test reads /sys/kernel/debug/page_owner over the
 # regions.
 CHECK_CMDLINE+=" page_owner=on"
-# The check boot's QEMU devices: a virtio-balloon that takes free page
-# reports, which cma_walkers_test checks never name a region's page.
-CHECK_QEMU="-device virtio-balloon-pci,free-page-reporting=on"
+# The reporting boot of `make check`: the check kernel and command line,
+# no KUnit, a virtio-balloon that takes free page reports; the guest runs
+# cma_walkers_test's free_page_reporting case only.  A boot of its own:
+# reporting takes free blocks off the lists for a while, which the other
+# tests, which measure placement and free counts, would see.
+REPORTING_QEMU="-device virtio-balloon-pci,free-page-reporting=on"
+REPORTING_CMDLINE="$CHECK_CMDLINE kunit.enable=0 cmasticky.scenario=reporting"
 # `kunit.py run --kunitconfig=mm/page_alloc_cma.kunitconfig` (make check):
 # the areas the KUnit suites need.
 KUNIT_RUN_ARGS="cma_region=kunit:32M:exclusive,kunit2:16M:exclusive,shared:256M:sticky"

@@ -25,6 +25,9 @@ struct seq_file;
  *	MIGRATE_MOVABLE_EXCLUSIVE list is used.  Protected by @zone->lock,
  *	like the zone's own, so that the same buddy code serves both and a
  *	page can move between them atomically.
+ * @nr_releasing: cma_release() calls between clearing their pages' bitmap
+ *	bits and the end of the free of those pages: the free-list checker
+ *	does not call such a page lost
  * @nr_bad_release: releases refused: pages the region had not handed out
  * @release_lock: held for reading by cma_release() while it frees pages,
  *	for writing by a mode switch while it moves the free pages, so that
@@ -43,6 +46,7 @@ struct cma_region {
 	unsigned long base_pfn;
 	unsigned long end_pfn;
 	struct free_area free_area[NR_PAGE_ORDERS];
+	atomic_t nr_releasing;
 	atomic_long_t nr_bad_release;
 	rwlock_t release_lock;
 	unsigned long switching;
@@ -84,6 +88,7 @@ void __free_to_free_area(struct page *page, unsigned long pfn,
 void __del_from_free_area(struct page *page, struct zone *zone,
 			  struct free_area *area, unsigned int order,
 			  int migratetype);
+bool __region_pages_checked(void);
 bool __region_page_bad(struct page *page);
 
 /*

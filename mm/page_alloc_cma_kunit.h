@@ -15,7 +15,6 @@
 #define _MM_PAGE_ALLOC_CMA_KUNIT_H
 
 #include <kunit/test.h>
-#include <linux/compaction.h>
 #include <linux/dma-map-ops.h>
 #include <linux/file.h>
 #include <linux/highmem.h>
@@ -441,50 +440,6 @@ static void region_test_not_in_cma_total(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, static_branch_unlikely(&cma_region_exclusive_key));
 }
 
-/*
- * Fill @n pages of a shmem file with a pattern: LRU pages that compaction
- * and a vacate migrate; a sticky region gets them first.
- */
-static struct file *shmem_fill(struct kunit *test, unsigned long n)
-{
-	struct file *file = shmem_kernel_file_setup("cma_sticky_kunit",
-						    n << PAGE_SHIFT, 0);
-	unsigned long i;
-
-	KUNIT_ASSERT_FALSE(test, IS_ERR(file));
-	for (i = 0; i < n; i++) {
-		struct page *page = shmem_read_mapping_page(file->f_mapping, i);
-
-		KUNIT_ASSERT_FALSE(test, IS_ERR(page));
-		memset_page(page, 0, (int)(i & 0xff), PAGE_SIZE);
-		set_page_dirty(page);
-		put_page(page);
-	}
-	return file;
-}
-
-/* How many of the file's @n pages are in the region; checks the pattern. */
-static unsigned long shmem_in_region(struct kunit *test, struct file *file,
-				     unsigned long n, struct cma_region *region)
-{
-	unsigned long i, in = 0;
-
-	for (i = 0; i < n; i++) {
-		struct page *page = shmem_read_mapping_page(file->f_mapping, i);
-		u8 *p;
-
-		KUNIT_ASSERT_FALSE(test, IS_ERR(page));
-		p = kmap_local_page(page);
-		KUNIT_EXPECT_EQ(test, p[0], (u8)(i & 0xff));
-		KUNIT_EXPECT_EQ(test, p[PAGE_SIZE - 1], (u8)(i & 0xff));
-		kunmap_local(p);
-		if (pfn_in_region(region, page_to_pfn(page), 1))
-			in++;
-		put_page(page);
-	}
-	return in;
-}
-
 /* ---- pfn walkers: a region's free pages are nobody else's ---- */
 
 /* Pages on @region's free lists that lie outside it. */
@@ -697,98 +652,6 @@ static void region_test_vmcoreinfo(struct kunit *test)
 }
 #endif
 
-#ifdef CONFIG_COMPACTION
-/* Hold order-3 blocks of @zone, half of each freed: no order-3 page left. */
-static unsigned long fragment_zone(struct zone *zone, struct list_head *held)
-{
-	gfp_t gfp = GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN;
-	unsigned long n = 0;
-	struct page *page;
-	int i;
-
-	if (zone_idx(zone) == ZONE_DMA32)
-		gfp |= __GFP_DMA32;
-	while ((page = alloc_pages(gfp, 3))) {
-		split_page(page, 3);
-		for (i = 0; i < 8; i += 2)
-			__free_page(page + i);
-		list_add(&page[1].lru, held);
-		n++;
-	}
-	return n;
-}
-
-static void unfragment_zone(struct list_head *held)
-{
-	struct page *page, *next;
-	int i;
-
-	list_for_each_entry_safe(page, next, held, lru) {
-		list_del(&page->lru);
-		for (i = 0; i < 8; i += 2)
-			__free_page(page + i);
-	}
-}
-
-/*
- * try_to_compact_pages() at MIN_COMPACT_PRIORITY, the last try of a
- * non-costly allocation, scans pageblocks of every type for free pages
- * (ignore_block_suitable) and whole zones.  With the zone out of order-3
- * pages, LRU pages to migrate and every block of the region split (so
- * that the first page of each is not a large free page), it must take no
- * free page of the region and move nothing into it.
- */
-static void region_test_compact_min_priority(struct kunit *test)
-{
-	gfp_t gfp = GFP_HIGHUSER_MOVABLE | __GFP_NOWARN;
-	struct cma *cma = kunit_cma(test);
-	struct cma_region *region = cma->region;
-	struct zone *zone = region->zone;
-	struct page *split[64], *capture = NULL;
-	unsigned long free0, nr_held, in, n = 0;
-	struct region_snapshot snap;
-	struct alloc_context ac = {};
-	enum compact_result res;
-	struct file *file;
-	LIST_HEAD(held);
-
-	/* the first page of each max-order block taken, the rest free */
-	while (n < ARRAY_SIZE(split) &&
-	       (split[n] = cma_alloc(cma, 1, MAX_PAGE_ORDER, true)))
-		n++;
-	KUNIT_ASSERT_GT(test, n, 0);
-	free0 = cma_region_nr_free(region);
-	region_snapshot(region, &snap);
-
-	file = shmem_fill(test, SZ_16M >> PAGE_SHIFT);
-	nr_held = fragment_zone(zone, &held);
-	kunit_info(test, "%lu blocks split, %lu order-3 blocks held half", n,
-		   nr_held);
-
-	ac.zonelist = node_zonelist(zone_to_nid(zone), gfp);
-	ac.highest_zoneidx = zone_idx(zone);
-	ac.migratetype = MIGRATE_MOVABLE;
-	ac.preferred_zoneref = first_zones_zonelist(ac.zonelist,
-						    ac.highest_zoneidx, NULL);
-	res = try_to_compact_pages(gfp, 3, ALLOC_WMARK_MIN, &ac,
-				   MIN_COMPACT_PRIORITY, &capture);
-	kunit_info(test, "compaction result %d, captured %d", res, !!capture);
-	if (capture)
-		__free_pages(capture, 3);
-
-	KUNIT_EXPECT_EQ(test, free0, cma_region_nr_free(region));
-	expect_snapshot(test, region, &snap);
-	in = shmem_in_region(test, file, SZ_16M >> PAGE_SHIFT, region);
-	KUNIT_EXPECT_EQ(test, in, 0);
-	KUNIT_EXPECT_EQ(test, cma_region_check_free_lists(), 0);
-
-	unfragment_zone(&held);
-	fput(file);
-	while (n--)
-		cma_release(cma, split[n], 1);
-}
-#endif
-
 #ifdef CONFIG_MEMORY_FAILURE
 /* True if @pfn is inside a free block on the region's lists. */
 static bool region_pfn_is_free(struct cma_region *region, unsigned long pfn)
@@ -981,9 +844,6 @@ static struct kunit_case cma_region_test_cases[] = {
 	KUNIT_CASE(region_test_checker_finds_lost),
 #ifdef CONFIG_VMCORE_INFO
 	KUNIT_CASE(region_test_vmcoreinfo),
-#endif
-#ifdef CONFIG_COMPACTION
-	KUNIT_CASE_SLOW(region_test_compact_min_priority),
 #endif
 #ifdef CONFIG_MEMORY_FAILURE
 	KUNIT_CASE(region_test_memory_failure_free),
@@ -1188,6 +1048,47 @@ static void sticky_test_alloc_direct(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, cma_bitmap_used(cma), used);
 	}
 	KUNIT_EXPECT_TRUE(test, region_all_blocks(region, MIGRATE_MOVABLE_STICKY));
+}
+
+/* Fill @n pages of a shmem file with a pattern; they go to the region first. */
+static struct file *shmem_fill(struct kunit *test, unsigned long n)
+{
+	struct file *file = shmem_kernel_file_setup("cma_sticky_kunit",
+						    n << PAGE_SHIFT, 0);
+	unsigned long i;
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(file));
+	for (i = 0; i < n; i++) {
+		struct page *page = shmem_read_mapping_page(file->f_mapping, i);
+
+		KUNIT_ASSERT_FALSE(test, IS_ERR(page));
+		memset_page(page, 0, (int)(i & 0xff), PAGE_SIZE);
+		set_page_dirty(page);
+		put_page(page);
+	}
+	return file;
+}
+
+/* How many of the file's @n pages are in the region; checks the pattern. */
+static unsigned long shmem_in_region(struct kunit *test, struct file *file,
+				     unsigned long n, struct cma_region *region)
+{
+	unsigned long i, in = 0;
+
+	for (i = 0; i < n; i++) {
+		struct page *page = shmem_read_mapping_page(file->f_mapping, i);
+		u8 *p;
+
+		KUNIT_ASSERT_FALSE(test, IS_ERR(page));
+		p = kmap_local_page(page);
+		KUNIT_EXPECT_EQ(test, p[0], (u8)(i & 0xff));
+		KUNIT_EXPECT_EQ(test, p[PAGE_SIZE - 1], (u8)(i & 0xff));
+		kunmap_local(p);
+		if (pfn_in_region(region, page_to_pfn(page), 1))
+			in++;
+		put_page(page);
+	}
+	return in;
 }
 
 /*
@@ -1462,29 +1363,19 @@ static void sticky_test_counted_as_cma(struct kunit *test)
 	struct cma *cma = sticky_cma(test);
 	struct cma_region *region = cma->region;
 	struct zone *zone = region->zone;
-	long before = 0, after = 0;
+	long before, after;
 	struct page *page;
-	int try;
 
 	KUNIT_EXPECT_TRUE(test, static_branch_unlikely(&cma_region_sticky_key));
 	KUNIT_EXPECT_GE(test, zone->cma_pages, cma->count);
-	/*
-	 * Nothing else runs at boot but the odd movable allocation, and free
-	 * page reporting, which holds blocks off the lists for a moment:
-	 * three tries.
-	 */
-	for (try = 0; try < 3; try++) {
-		page = cma_alloc(cma, 4096, 0, false);
-		KUNIT_ASSERT_NOT_NULL(test, page);
-		drain_all_pages(zone);
-		before = zone_page_state_snapshot(zone, NR_FREE_CMA_PAGES);
-		KUNIT_EXPECT_TRUE(test, cma_release(cma, page, 4096));
-		drain_all_pages(zone);
-		after = zone_page_state_snapshot(zone, NR_FREE_CMA_PAGES);
-		if (after - before >= 4096L - 64)
-			break;
-		msleep(500);
-	}
+	page = cma_alloc(cma, 4096, 0, false);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	drain_all_pages(zone);
+	before = zone_page_state_snapshot(zone, NR_FREE_CMA_PAGES);
+	KUNIT_EXPECT_TRUE(test, cma_release(cma, page, 4096));
+	drain_all_pages(zone);
+	after = zone_page_state_snapshot(zone, NR_FREE_CMA_PAGES);
+	/* nothing else runs at boot but the odd movable allocation */
 	KUNIT_EXPECT_GE(test, after - before, 4096L - 64);
 	KUNIT_EXPECT_LE(test, after - before, 4096L);
 }

@@ -168,7 +168,6 @@ if [ $debug_ok = 1 ]; then
 	if "$TOP/scripts/initramfs.sh" "$OUT/initramfs/check.cpio"; then
 		# shellcheck source=/dev/null
 		. "$TOP/guest/cmdline.sh"
-		QEMU_EXTRA="$CHECK_QEMU" \
 		"$TOP/scripts/boot.sh" check "$OUT/build/debug/arch/x86/boot/bzImage" \
 			"$OUT/initramfs/check.cpio" "$CHECK_CMDLINE cmasticky.scenario=check" \
 			"${CHECK_TIMEOUT:-1200}"
@@ -219,6 +218,25 @@ if [ $debug_ok = 1 ]; then
 	fi
 else
 	skip "boot" "no debug kernel"
+fi
+
+# ---- free page reporting, in a boot of its own (guest/cmdline.sh) ----------
+if [ $debug_ok = 1 ] && [ -s "$OUT/initramfs/check.cpio" ]; then
+	# shellcheck source=/dev/null
+	. "$TOP/guest/cmdline.sh"
+	QEMU_EXTRA="$REPORTING_QEMU" "$TOP/scripts/boot.sh" check-reporting \
+		"$OUT/build/debug/arch/x86/boot/bzImage" "$OUT/initramfs/check.cpio" \
+		"$REPORTING_CMDLINE" "${CHECK_TIMEOUT:-1200}"
+	logf=$OUT/logs/check-reporting.log
+	line=$(grep -a '^REPORTING: ' "$logf" | tail -n1)
+	if "$TOP/scripts/judge.sh" "$logf" > "$R/judge-reporting.out" &&
+		[ "$line" = "REPORTING: cma_walkers_test exit 0, checker 0" ]; then
+		pass "boot: free page reporting (virtio-balloon), no region page reported" \
+			"$(grep -a 'free blocks reported' "$logf" | tail -n1 | sed 's/.*free_page_reporting://')"
+	else
+		fail "boot: free page reporting" "${line:-no result}; see ${logf#$TOP/}"
+		cat "$R/judge-reporting.out" >&2
+	fi
 fi
 
 # ---- Coccinelle: every rule on its corpus, then the audit of the tree -------

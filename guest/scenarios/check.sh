@@ -4,13 +4,6 @@
 # Exit codes follow kselftest: 0 pass, 4 skip, anything else fail.
 # The debugfs smoke test measures CmaFree: point it at the MIGRATE_CMA area.
 export CMA_AREA=reserved
-# Free page reporting (the check boot's virtio-balloon) takes free blocks off
-# the lists for a while, which the selftests that measure placement and
-# free counts would see: the balloon stays unbound except while
-# cma_walkers_test, which tests reporting, binds it.
-for dev in /sys/bus/virtio/drivers/virtio_balloon/virtio*; do
-	[ -e "$dev" ] && echo "${dev##*/}" > /sys/bus/virtio/drivers/virtio_balloon/unbind
-done
 set -- /tests/*
 [ -e "$1" ] || set --
 echo "$MARK_KST_BEGIN"
@@ -21,7 +14,12 @@ for t in "$@"; do
 	i=$((i + 1))
 	name=${t##*/}
 	echo "# selftest: $name"
-	( cd /tmp && timeout 600 "$t" 2>&1; echo $? > /tmp/rc.$i ) | sed 's/^/    /'
+	# cma_walkers_test's free_page_reporting case needs the balloon of the
+	# reporting boot (guest/scenarios/reporting.sh): not run here.
+	args=
+	[ "$name" = cma_walkers_test ] && args="-t offline_refused -t page_owner"
+	# shellcheck disable=SC2086
+	( cd /tmp && timeout 600 "$t" $args 2>&1; echo $? > /tmp/rc.$i ) | sed 's/^/    /'
 	trc=$(cat /tmp/rc.$i)
 	case $trc in
 	0) echo "ok $i selftests: mm: $name" ;;
