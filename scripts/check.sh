@@ -228,11 +228,11 @@ if [ $debug_ok = 1 ] && [ -s "$OUT/initramfs/check.cpio" ]; then
 		"$OUT/build/debug/arch/x86/boot/bzImage" "$OUT/initramfs/check.cpio" \
 		"$REPORTING_CMDLINE" "${CHECK_TIMEOUT:-1200}"
 	logf=$OUT/logs/check-reporting.log
-	line=$(grep -a '^REPORTING: ' "$logf" | tail -n1)
+	line=$(grep -a '^REPORTING: ' "$logf" | tail -n1 | tr -d '\r')
 	if "$TOP/scripts/judge.sh" "$logf" > "$R/judge-reporting.out" &&
 		[ "$line" = "REPORTING: cma_walkers_test exit 0, checker 0" ]; then
 		pass "boot: free page reporting (virtio-balloon), no region page reported" \
-			"$(grep -a 'free blocks reported' "$logf" | tail -n1 | sed 's/.*free_page_reporting://')"
+			"$(grep -a 'free blocks reported' "$logf" | tail -n1 | tr -d '\r' | sed 's/.*free_page_reporting://')"
 	else
 		fail "boot: free page reporting" "${line:-no result}; see ${logf#$TOP/}"
 		cat "$R/judge-reporting.out" >&2
