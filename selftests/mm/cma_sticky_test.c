@@ -54,22 +54,6 @@ static long meminfo_pages(const char *name)
 	return kb < 0 ? -1 : kb / (page_size / 1024);
 }
 
-/* Write a string to <dir>/<file>; 0 or -errno. */
-static int write_str(const char *dir, const char *file, const char *s)
-{
-	char path[2 * PATH_MAX];
-	int fd, ret = 0;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, s, strlen(s)) != (ssize_t)strlen(s))
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 static double now_ms(void)
 {
 	struct timespec ts;

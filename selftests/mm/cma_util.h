@@ -67,6 +67,22 @@ static inline int write_count(const char *dir, const char *file, long count)
 	return ret;
 }
 
+/* Write the string @s to <dir>/<file>, all of it; 0 or -errno. */
+static inline int write_str(const char *dir, const char *file, const char *s)
+{
+	char path[2 * PATH_MAX];
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, s, strlen(s)) != (ssize_t)strlen(s))
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
 /* The number after "<name><sep>" opening a line of @path; -1 if none. */
 static inline long proc_value(const char *path, const char *name, char sep)
 {

@@ -74,29 +74,8 @@ static long checker(void)
 /* Bracket reports the kernel prints on purpose (scripts/judge.sh). */
 static void mark_log(const char *s)
 {
-	int fd = open("/dev/kmsg", O_WRONLY);
-
-	if (fd >= 0) {
-		if (write(fd, s, strlen(s)) < 0)
-			perror("kmsg");
-		close(fd);
-	}
-}
-
-/* Write @s to <dir>/<file>; 0 or -errno. */
-static int write_str(const char *dir, const char *file, const char *s)
-{
-	char path[2 * PATH_MAX];
-	int fd, ret = 0;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, s, strlen(s)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
+	if (write_str("/dev", "kmsg", s))
+		perror("kmsg");
 }
 
 /*
