@@ -5,13 +5,15 @@
 SHELL := /bin/bash
 S := scripts
 
-.PHONY: all run check bench series export base deps fetch assemble clean help cocci
+.PHONY: all run check bench series export base deps fetch assemble clean help cocci stress
 
 all: run
 
 help:
 	@echo "make            build the lean kernel, boot it in QEMU, print the demo"
 	@echo "make check      gates + debug kernel boot with KUnit and kselftests"
+	@echo "make stress     the switch under load on the debug kernel for" \
+		"DURATION seconds (600)"
 	@echo "make bench      allocation latency of every CMA arm + hot path" \
 		"(out/bench/results.md)"
 	@echo "make series     git format-patch --cover-letter of out/linux into out/series/"
@@ -40,6 +42,9 @@ check: fetch
 
 bench: assemble
 	@$(S)/bench.sh
+
+stress: assemble
+	@$(S)/stress.sh
 
 cocci: assemble
 	@$(S)/cocci.sh corpus && $(S)/cocci.sh audit

@@ -36,6 +36,7 @@
 #include <linux/seq_file.h>
 #include <linux/vmstat.h>
 #include <trace/events/cma.h>
+#include <kunit/static_stub.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -384,6 +385,25 @@ static bool sticky_take_range(struct cma_region *region, unsigned long pfn,
 	return true;
 }
 
+/* cma_region_take_free() without the event: a switch takes ranges too. */
+static bool region_take_free(struct cma *cma, unsigned long pfn,
+			     unsigned long count, gfp_t gfp)
+{
+	struct cma_region *region = cma->region;
+	unsigned long flags;
+	bool ok;
+
+	if (!region || cma_region_mode(cma) != CMA_REGION_STICKY)
+		return false;
+	spin_lock_irqsave(&region->zone->lock, flags);
+	ok = cma_region_mode(cma) == CMA_REGION_STICKY &&
+	     sticky_take_range(region, pfn, pfn + count);
+	spin_unlock_irqrestore(&region->zone->lock, flags);
+	if (ok)
+		region_hand_out(pfn, count, gfp);
+	return ok;
+}
+
 /**
  * cma_region_take_free() - take a free range of a sticky region directly
  * @cma: an area in CMA_REGION_STICKY mode
@@ -400,20 +420,9 @@ static bool sticky_take_range(struct cma_region *region, unsigned long pfn,
 bool cma_region_take_free(struct cma *cma, unsigned long pfn,
 			  unsigned long count, gfp_t gfp)
 {
-	struct cma_region *region = cma->region;
-	unsigned long flags;
-	bool ok;
-
-	if (!region || cma_region_mode(cma) != CMA_REGION_STICKY)
-		return false;
-	spin_lock_irqsave(&region->zone->lock, flags);
-	ok = cma_region_mode(cma) == CMA_REGION_STICKY &&
-	     sticky_take_range(region, pfn, pfn + count);
-	spin_unlock_irqrestore(&region->zone->lock, flags);
-	if (!ok)
+	if (!region_take_free(cma, pfn, count, gfp))
 		return false;
 	count_vm_events(CMA_STICKY_DIRECT, count);
-	region_hand_out(pfn, count, gfp);
 	return true;
 }
 
@@ -629,6 +638,10 @@ struct page *cma_region_alloc(struct cma *cma, unsigned long count,
  * goes, through the free path, whoever drops it: to the region's free_area
  * or the zone's lists, as the region's mode says at that moment.
  *
+ * Context: process context, any locks; not from an interrupt (a mode
+ * switch holds release_lock for writing with interrupts on): refused there
+ * with a warning, the range stays allocated.
+ *
  * Return: true if the range was released.
  */
 bool cma_region_release(struct cma *cma, const struct page *pages,
@@ -639,26 +652,36 @@ bool cma_region_release(struct cma *cma, const struct page *pages,
 
 	if (!region || pfn + count > region->end_pfn || pfn + count < pfn)
 		return false;
+	if (in_interrupt()) {
+		atomic_long_inc(&region->nr_bad_release);
+		WARN_ONCE(1, "cma_region %s: cma_release() in interrupt context refused; pfn %lu-%lu stay allocated\n",
+			  cma->name, pfn, pfn + count - 1);
+		return false;
+	}
 
 	off = pfn - region->base_pfn;
+	/*
+	 * The check, the clear and the free are one step for a mode switch
+	 * (release_lock): it never sees a range neither marked nor freed.
+	 */
+	atomic_inc(&region->nr_releasing);
+	read_lock(&region->release_lock);
 	spin_lock_irqsave(&cma->lock, flags);
 	bad = find_next_zero_bit(cma->bitmap, off + count, off);
 	if (bad >= off + count)
 		bitmap_clear(cma->bitmap, off, count);
 	spin_unlock_irqrestore(&cma->lock, flags);
+	/* Cleared with the check: a second release of the range is refused. */
+	if (bad >= off + count)
+		free_contig_range(pfn, count);
+	read_unlock(&region->release_lock);
+	atomic_dec(&region->nr_releasing);
 	if (bad < off + count) {
 		atomic_long_inc(&region->nr_bad_release);
 		WARN_ONCE(1, "cma_region %s: release of pfn %lu, which the region has not handed out (double free?)\n",
 			  cma->name, region->base_pfn + bad);
 		return false;
 	}
-
-	/* Cleared with the check: a second release of the range is refused. */
-	atomic_inc(&region->nr_releasing);
-	read_lock(&region->release_lock);
-	free_contig_range(pfn, count);
-	read_unlock(&region->release_lock);
-	atomic_dec(&region->nr_releasing);
 	return true;
 }
 
@@ -722,6 +745,7 @@ int __init cma_region_activate(struct cma *cma)
 	region->base_pfn = cma->base_pfn;
 	region->end_pfn = cma->base_pfn + cma->count;
 	rwlock_init(&region->release_lock);
+	mutex_init(&region->mode_lock);
 	for_each_migratetype_order(order, mt)
 		INIT_LIST_HEAD(&region->free_area[order].free_list[mt]);
 
@@ -750,13 +774,14 @@ int __init cma_region_activate(struct cma *cma)
 }
 
 /*
- * Move every free page of @region from (@from, @from_mt) to (@to, @to_mt)
- * and retype all its pageblocks @to_mt, in one zone->lock hold, so that no
- * allocation or free sees the region half moved.  Pages set in @held
+ * Move every free page of [@start, @end) of @region from (@from, @from_mt)
+ * to (@to, @to_mt) and retype its pageblocks @to_mt.  Pages set in @held
  * (region-relative, may be NULL) are known to be allocated and not looked
- * at.  Returns the pages moved.
+ * at.  The range is MAX_PAGE_ORDER aligned, so no free page straddles its
+ * edges.  zone->lock held.  Returns the pages moved.
  */
 static unsigned long region_move_free(struct cma_region *region,
+				      unsigned long start, unsigned long end,
 				      struct free_area *from, int from_mt,
 				      struct free_area *to, int to_mt,
 				      const unsigned long *held)
@@ -768,7 +793,7 @@ static unsigned long region_move_free(struct cma_region *region,
 	LIST_HEAD(moving);
 
 	lockdep_assert_held(&zone->lock);
-	for (pfn = region->base_pfn; pfn < region->end_pfn; ) {
+	for (pfn = start; pfn < end; ) {
 		unsigned int order;
 
 		if (held && test_bit(pfn - region->base_pfn, held)) {
@@ -789,8 +814,7 @@ static unsigned long region_move_free(struct cma_region *region,
 		list_add_tail(&page->lru, &moving);
 		pfn += 1UL << order;
 	}
-	for (pfn = region->base_pfn; pfn < region->end_pfn;
-	     pfn += pageblock_nr_pages)
+	for (pfn = start; pfn < end; pfn += pageblock_nr_pages)
 		set_pageblock_migratetype(pfn_to_page(pfn), to_mt);
 	list_for_each_entry_safe(page, next, &moving, lru) {
 		unsigned int order = page_private(page);
@@ -825,7 +849,8 @@ static void region_free_vacated(struct cma *cma, unsigned long *vacated)
  * cpu or just faulted in fails one attempt and not the next.  The switch
  * gives up after REGION_VACATE_TRIES attempts once REGION_VACATE_MS have
  * passed (or on a fatal signal): a page that stays busy (pinned by a pipe,
- * say) fails them all.
+ * say) fails them all.  cma_mutex is held for one attempt at a time, never
+ * across the sleeps: cma_alloc() of other areas goes on meanwhile.
  */
 #define REGION_VACATE_TRIES	4
 #define REGION_VACATE_MS	5000
@@ -836,8 +861,10 @@ static int region_vacate(struct cma *cma, unsigned long start,
 	int ret, i;
 
 	for (i = 0; ; i++) {
+		mutex_lock(&cma_mutex);
 		ret = alloc_contig_range(start, end, MIGRATE_MOVABLE_STICKY,
 					 GFP_KERNEL | __GFP_NOWARN);
+		mutex_unlock(&cma_mutex);
 		if (ret != -EBUSY || fatal_signal_pending(current) ||
 		    (i >= REGION_VACATE_TRIES - 1 && time_after(jiffies, deadline)))
 			break;
@@ -849,65 +876,286 @@ static int region_vacate(struct cma *cma, unsigned long start,
 }
 
 /*
- * Sticky -> exclusive.  Every range the device has not allocated is taken
- * with alloc_contig_range(), which migrates its movable pages away; then,
- * with the pcp lists off and releases held, the region's free pages move to
- * its free_area, its blocks become exclusive and the taken ranges are freed
- * into it.  If a range cannot be taken, what was taken goes back and the
- * region stays sticky.  Called with cma_mutex held.
+ * The next range [*s, *e) of the area that the device does not hold and
+ * this switch has not vacated yet.  Return: false when there is none.
+ */
+static bool region_next_unheld(struct cma *cma, const unsigned long *vacated,
+			       unsigned long *s, unsigned long *e)
+{
+	unsigned long a = *s, flags;
+
+	spin_lock_irqsave(&cma->lock, flags);
+	for (;;) {
+		a = find_next_zero_bit(cma->bitmap, cma->count, a);
+		if (a >= cma->count || !test_bit(a, vacated))
+			break;
+		a = find_next_zero_bit(vacated, cma->count, a);
+	}
+	*e = min(find_next_bit(cma->bitmap, cma->count, a),
+		 find_next_bit(vacated, cma->count, a));
+	spin_unlock_irqrestore(&cma->lock, flags);
+	*s = a;
+	return a < cma->count;
+}
+
+/* Take every range neither held nor vacated: free directly, or migrating. */
+static int region_vacate_all(struct cma *cma, unsigned long *vacated)
+{
+	unsigned long s = 0, e;
+	int ret;
+
+	while (region_next_unheld(cma, vacated, &s, &e)) {
+		if (!region_take_free(cma, cma->base_pfn + s, e - s,
+				      GFP_KERNEL)) {
+			ret = region_vacate(cma, cma->base_pfn + s,
+					    cma->base_pfn + e);
+			if (ret) {
+				pr_warn("%s: cannot vacate pfn %lu-%lu (%d): stays sticky\n",
+					cma->name, cma->base_pfn + s,
+					cma->base_pfn + e - 1, ret);
+				return ret;
+			}
+		}
+		bitmap_set(vacated, s, e - s);
+		cma->region->nr_vacated += e - s;
+		s = e;
+	}
+	return 0;
+}
+
+/*
+ * The first pfn of [@start, @end) that is neither vacated by this switch,
+ * nor held by the device, nor free on the zone's lists (or @end): a page a
+ * movable allocation took after a release gave it back while the switch
+ * vacated, or a free still on its way.  zone->lock and release_lock held.
+ */
+static unsigned long region_find_stranger(struct cma_region *region,
+					  const unsigned long *vacated,
+					  unsigned long start, unsigned long end)
+{
+	struct cma *cma = region->cma;
+	unsigned long pfn = start;
+
+	lockdep_assert_held(&region->zone->lock);
+	spin_lock(&cma->lock);
+	while (pfn < end) {
+		unsigned long off = pfn - region->base_pfn;
+		struct page *page = pfn_to_page(pfn);
+
+		if (test_bit(off, vacated) || test_bit(off, cma->bitmap))
+			pfn++;
+		else if (PageBuddy(page))
+			pfn += 1UL << buddy_order(page);
+		else
+			break;
+	}
+	spin_unlock(&cma->lock);
+	return min(pfn, end);
+}
+
+/*
+ * Move @region's free pages between the zone's lists and its own, a chunk
+ * of MAX_ORDER_NR_PAGES per hold of zone->lock (and of release_lock, so
+ * that no release is between its bitmap check and its free), so that no
+ * section with interrupts off grows with the region.  With @vacated
+ * (sticky -> exclusive), each chunk is first checked for a page that is
+ * neither vacated, held nor free; the move stops before such a chunk.
+ * Returns the pfn it stopped at: end_pfn when the whole region moved.
+ */
+static unsigned long region_move_chunks(struct cma_region *region,
+					unsigned long start, unsigned long end,
+					bool to_exclusive,
+					const unsigned long *vacated)
+{
+	struct zone *zone = region->zone;
+	struct free_area *from = to_exclusive ? zone->free_area :
+						region->free_area;
+	struct free_area *to = to_exclusive ? region->free_area :
+					      zone->free_area;
+	int from_mt = to_exclusive ? MIGRATE_MOVABLE_STICKY :
+				     MIGRATE_MOVABLE_EXCLUSIVE;
+	int to_mt = to_exclusive ? MIGRATE_MOVABLE_EXCLUSIVE :
+				   MIGRATE_MOVABLE_STICKY;
+	unsigned long pfn, next, flags;
+	bool stop = false;
+	u64 t0;
+
+	for (pfn = start; pfn < end && !stop; pfn = next) {
+		next = min(pfn + MAX_ORDER_NR_PAGES, end);
+		/* readers are never in IRQ context: IRQs stay on meanwhile */
+		write_lock(&region->release_lock);
+		t0 = ktime_get_ns();
+		spin_lock_irqsave(&zone->lock, flags);
+		if (vacated && region_find_stranger(region, vacated, pfn,
+						    next) != next)
+			stop = true;
+		else
+			region_move_free(region, pfn, next, from, from_mt, to,
+					 to_mt, vacated);
+		spin_unlock_irqrestore(&zone->lock, flags);
+		region->max_irqoff_ns = max(region->max_irqoff_ns,
+					    ktime_get_ns() - t0);
+		write_unlock(&region->release_lock);
+		cond_resched();
+		if (stop)
+			return pfn;
+	}
+	return end;
+}
+
+#if IS_ENABLED(CONFIG_CMA_STICKY_KUNIT_TEST)
+/* KUnit's way in between the vacate and the move of a switch. */
+static noinline void region_switch_window(struct cma *cma)
+{
+	KUNIT_STATIC_STUB_REDIRECT(region_switch_window, cma);
+}
+
+void cma_region_free_window(struct page *page)
+{
+	KUNIT_STATIC_STUB_REDIRECT(cma_region_free_window, page);
+}
+#else
+static inline void region_switch_window(struct cma *cma)
+{
+}
+#endif
+
+/*
+ * Before a sticky -> exclusive switch: can the zone take the movable pages
+ * living in the region and still be above its high watermark without the
+ * region?  What takes them is the zone's free memory outside the region and
+ * what reclaim can free there (the region's own pages, which must move, are
+ * not counted as reclaimable).  A switch the zone cannot absorb would push
+ * it into reclaim and the OOM killer for pages it then never gets back.
+ */
+static int region_check_room(struct cma *cma)
+{
+	struct cma_region *region = cma->region;
+	struct zone *zone = region->zone;
+	unsigned long free_in = sticky_nr_free(region), held, flags;
+	unsigned long in_use, free_out, reclaimable, need;
+
+	spin_lock_irqsave(&cma->lock, flags);
+	held = bitmap_weight(cma->bitmap, cma->count);
+	spin_unlock_irqrestore(&cma->lock, flags);
+	in_use = cma->count - min(cma->count, held + free_in);
+	free_out = zone_page_state_snapshot(zone, NR_FREE_PAGES);
+	free_out -= min(free_out, free_in);
+	reclaimable = zone_reclaimable_pages(zone);
+	reclaimable -= min(reclaimable, in_use);
+	need = in_use + high_wmark_pages(zone);
+	if (free_out + reclaimable >= need)
+		return 0;
+	pr_warn("%s: zone %s cannot take the %lu pages in use in the region (%lu free and %lu reclaimable outside it, high watermark %lu): stays sticky\n",
+		cma->name, zone->name, in_use, free_out, reclaimable,
+		high_wmark_pages(zone));
+	return -ENOMEM;
+}
+
+/*
+ * Everything that depends on a zone's managed pages, as after memory
+ * hotplug: min_free_kbytes, watermarks, vmstat thresholds, lowmem reserves.
+ */
+static void region_managed_changed(struct cma *cma, long nr_pages)
+{
+	struct cma_region *region = cma->region;
+
+	adjust_managed_page_count(pfn_to_page(region->base_pfn), nr_pages);
+	region->zone->cma_pages += nr_pages;
+	totalcma_pages += nr_pages;
+	init_per_zone_wmark_min();
+}
+
+static void region_enable_key(struct static_key_false *key)
+{
+	/* enabling takes cpu_hotplug_lock: only the first time */
+	if (!static_key_enabled(key))
+		static_branch_enable(key);
+}
+
+#define REGION_SWITCH_ROUNDS	8
+
+/*
+ * Sticky -> exclusive.  The invariant, at the moment a block becomes
+ * exclusive: every page of it is free (and moves to the region's free_area
+ * in that moment), held by the device (its bitmap bit set), or in flight
+ * to one of the two; nothing else.
+ *
+ * 1. Every range the device does not hold is taken: straight off the zone's
+ *    lists when free, else by alloc_contig_range(), which migrates its
+ *    movable pages away.
+ * 2. With the pcp lists off, the region moves a chunk of MAX_ORDER_NR_PAGES
+ *    at a time (region_move_chunks(): zone->lock and release_lock held, so
+ *    no release is between its bitmap check and its free).  In each chunk,
+ *    every page not taken and not held must be free on the zone's lists.
+ *    One that is not came in meanwhile: a release gave pages back and a
+ *    movable allocation took them, or a free is on its way.  Then the
+ *    chunks already moved go back, and step 1 runs again for those ranges,
+ *    at most REGION_SWITCH_ROUNDS times; after that the switch fails with
+ *    -EBUSY and gives back what it took.
+ * 3. Otherwise, in the same hold, the chunk's free pages move to the
+ *    free_area and its blocks become exclusive.  A chunk once moved stays
+ *    clean: its free pages are on the region's lists, where no one but the
+ *    region allocates, and its frees go there by type.  When the last chunk
+ *    has moved, the region is exclusive; the taken ranges are freed into it.
+ *
+ * In flight: a free under zone->lock or through free_one_page() reads the
+ * type under zone->lock and goes to the region.  A free that read "sticky"
+ * before the retype and then takes a pcp lock reads the type again under
+ * it (cma_region_pcp_refused()); zone_pcp_sync() after the retype takes
+ * every CPU's pcp lock, so that read sees the new type or the free's page
+ * is drained by type while the lists are still off.  Called with
+ * region->mode_lock held.
  */
 static int region_make_exclusive(struct cma *cma, unsigned long *vacated)
 {
 	struct cma_region *region = cma->region;
 	struct zone *zone = region->zone;
-	unsigned long s = 0, e, flags, taken = 0;
-	int ret = 0;
+	unsigned long stranger;
+	unsigned int round;
+	int ret;
 
-	static_branch_enable(&cma_region_exclusive_key);
-	for (;;) {
-		spin_lock_irqsave(&cma->lock, flags);
-		s = find_next_zero_bit(cma->bitmap, cma->count, s);
-		e = find_next_bit(cma->bitmap, cma->count, s);
-		spin_unlock_irqrestore(&cma->lock, flags);
-		if (s >= cma->count)
+	ret = region_check_room(cma);
+	if (ret)
+		return ret;
+	region_enable_key(&cma_region_exclusive_key);
+	for (round = 1; ; round++) {
+		ret = region_vacate_all(cma, vacated);
+		if (ret)
 			break;
-		if (!cma_region_take_free(cma, cma->base_pfn + s, e - s,
-					  GFP_KERNEL)) {
-			ret = region_vacate(cma, cma->base_pfn + s,
-					    cma->base_pfn + e);
-			if (ret)
-				break;
+		region_switch_window(cma);
+
+		zone_pcp_disable(zone);
+		stranger = region_move_chunks(region, region->base_pfn,
+					      region->end_pfn, true, vacated);
+		if (stranger == region->end_pfn) {
+			WRITE_ONCE(cma->region_mode, CMA_REGION_EXCLUSIVE);
+			zone_pcp_sync(zone);
+		} else {
+			/* the chunks before it go back to the zone's lists */
+			region_move_chunks(region, region->base_pfn, stranger,
+					   false, NULL);
 		}
-		bitmap_set(vacated, s, e - s);
-		taken += e - s;
-		s = e;
+		zone_pcp_enable(zone);
+		if (stranger == region->end_pfn)
+			break;
+
+		region->nr_strangers++;
+		if (round == REGION_SWITCH_ROUNDS) {
+			pr_warn("%s: a page near pfn %lu still taken by others after %u rounds of vacating: stays sticky\n",
+				cma->name, stranger, round);
+			ret = -EBUSY;
+			break;
+		}
 	}
 	if (ret) {
-		pr_warn("%s: cannot vacate pfn %lu-%lu (%d): stays sticky\n",
-			cma->name, cma->base_pfn + s, cma->base_pfn + e - 1, ret);
 		region_free_vacated(cma, vacated);
 		return ret;
 	}
 
-	zone_pcp_disable(zone);
-	write_lock_irqsave(&region->release_lock, flags);
-	spin_lock(&zone->lock);
-	/* Pages released while we vacated are free on the zone's lists. */
-	region_move_free(region, zone->free_area, MIGRATE_MOVABLE_STICKY,
-			 region->free_area, MIGRATE_MOVABLE_EXCLUSIVE, vacated);
-	WRITE_ONCE(cma->region_mode, CMA_REGION_EXCLUSIVE);
-	spin_unlock(&zone->lock);
-	write_unlock_irqrestore(&region->release_lock, flags);
-	zone_pcp_enable(zone);
-
-	adjust_managed_page_count(pfn_to_page(region->base_pfn), -cma->count);
-	zone->cma_pages -= cma->count;
-	totalcma_pages -= cma->count;
-	setup_per_zone_wmarks();
-
+	region_managed_changed(cma, -(long)cma->count);
 	/* The taken ranges are the region's now. */
 	region_free_vacated(cma, vacated);
-	region->nr_vacated += taken;
 	return 0;
 }
 
@@ -915,24 +1163,26 @@ static int region_make_exclusive(struct cma *cma, unsigned long *vacated)
 static int region_make_sticky(struct cma *cma)
 {
 	struct cma_region *region = cma->region;
-	struct zone *zone = region->zone;
-	unsigned long flags;
 
-	static_branch_enable(&cma_region_sticky_key);
-	adjust_managed_page_count(pfn_to_page(region->base_pfn), cma->count);
-	zone->cma_pages += cma->count;
-	totalcma_pages += cma->count;
-
-	write_lock_irqsave(&region->release_lock, flags);
-	spin_lock(&zone->lock);
-	region_move_free(region, region->free_area, MIGRATE_MOVABLE_EXCLUSIVE,
-			 zone->free_area, MIGRATE_MOVABLE_STICKY, NULL);
+	region_enable_key(&cma_region_sticky_key);
+	region_move_chunks(region, region->base_pfn, region->end_pfn, false,
+			   NULL);
 	WRITE_ONCE(cma->region_mode, CMA_REGION_STICKY);
-	spin_unlock(&zone->lock);
-	write_unlock_irqrestore(&region->release_lock, flags);
-
-	setup_per_zone_wmarks();
+	region_managed_changed(cma, cma->count);
 	return 0;
+}
+
+/* Keep a mode switch of @cma's region out (cma_alloc()'s migration path). */
+void cma_region_lock_mode(struct cma *cma)
+{
+	if (cma->region)
+		mutex_lock(&cma->region->mode_lock);
+}
+
+void cma_region_unlock_mode(struct cma *cma)
+{
+	if (cma->region)
+		mutex_unlock(&cma->region->mode_lock);
 }
 
 /**
@@ -945,12 +1195,15 @@ static int region_make_sticky(struct cma *cma)
  * area from its own free lists; exclusive -> sticky lends the free pages to
  * movable allocations again.  Pages the device holds stay valid and, when
  * freed, go where the mode of that moment says.  May sleep for as long as
- * the migration takes.
+ * the migration takes; holds the area's own mode lock meanwhile, which
+ * only cma_alloc() of this area waits for.
  *
  * Return: 0 (also when @cma is already in @mode); -EINVAL for a bad @mode,
  * -EOPNOTSUPP for an area that is not a region (MIGRATE_CMA), -EBUSY when a
- * switch of the area is already running or a range could not be vacated
- * (the area is then left as it was), -ENOMEM.
+ * switch of the area is already running or a range could not be vacated,
+ * -ENOMEM when the zone cannot take the movable pages living in the region
+ * or for lack of memory for the switch itself.  On error the area is left
+ * as it was.
  */
 int cma_region_set_mode(struct cma *cma, enum cma_region_mode mode)
 {
@@ -979,8 +1232,9 @@ int cma_region_set_mode(struct cma *cma, enum cma_region_mode mode)
 		}
 	}
 
-	/* No cma_alloc() of the area runs its slow path meanwhile. */
-	mutex_lock(&cma_mutex);
+	/* No cma_alloc() of the area runs alloc_contig_range() meanwhile. */
+	mutex_lock(&region->mode_lock);
+	region->max_irqoff_ns = 0;
 	if (cma_region_mode(cma) != mode) {
 		if (mode == CMA_REGION_EXCLUSIVE)
 			ret = region_make_exclusive(cma, vacated);
@@ -988,12 +1242,13 @@ int cma_region_set_mode(struct cma *cma, enum cma_region_mode mode)
 			ret = region_make_sticky(cma);
 		if (!ret) {
 			region->nr_switches++;
-			pr_info("%s: now %s (%llu us)\n", cma->name,
-				mode_names[mode],
-				div_u64(ktime_get_ns() - start, NSEC_PER_USEC));
+			pr_info("%s: now %s (%llu us, IRQs off at most %llu us)\n",
+				cma->name, mode_names[mode],
+				div_u64(ktime_get_ns() - start, NSEC_PER_USEC),
+				div_u64(region->max_irqoff_ns, NSEC_PER_USEC));
 		}
 	}
-	mutex_unlock(&cma_mutex);
+	mutex_unlock(&region->mode_lock);
 out:
 	bitmap_free(vacated);
 	clear_bit(0, &region->switching);

@@ -32,9 +32,15 @@ struct seq_file;
  * @release_lock: held for reading by cma_release() while it frees pages,
  *	for writing by a mode switch while it moves the free pages, so that
  *	no page freed by a release is left on the lists of the old mode
+ * @mode_lock: held by a mode switch from start to end, and by cma_alloc()
+ *	of the area around alloc_contig_range(), which must not retype a
+ *	block the switch made exclusive
  * @switching: bit 0 set while a mode switch runs
  * @nr_switches: completed mode switches
- * @nr_vacated: pages a sticky -> exclusive switch took from movable users
+ * @nr_strangers: times a switch found a page taken by others after its
+ *	vacate (a release gave pages back meanwhile) and vacated again
+ * @max_irqoff_ns: the longest IRQs-off section of the last switch
+ * @nr_vacated: pages sticky -> exclusive switches took from movable users
  *	(migrated or taken free) over the region's life
  *
  * The pfn range, the zone and the free lists are per region, so nothing
@@ -49,8 +55,11 @@ struct cma_region {
 	atomic_t nr_releasing;
 	atomic_long_t nr_bad_release;
 	rwlock_t release_lock;
+	struct mutex mode_lock;		/* a switch vs. cma_alloc() */
 	unsigned long switching;
 	unsigned long nr_switches;
+	unsigned long nr_strangers;
+	u64 max_irqoff_ns;
 	unsigned long nr_vacated;
 };
 
@@ -72,6 +81,8 @@ struct page *cma_region_alloc(struct cma *cma, unsigned long count,
 bool cma_region_take_free(struct cma *cma, unsigned long pfn,
 			  unsigned long count, gfp_t gfp);
 void cma_region_count_contig(const struct cma *cma, unsigned long count);
+void cma_region_lock_mode(struct cma *cma);
+void cma_region_unlock_mode(struct cma *cma);
 bool cma_region_release(struct cma *cma, const struct page *pages,
 			unsigned long count);
 unsigned long cma_region_nr_free(struct cma_region *region);
@@ -143,6 +154,18 @@ static inline bool cma_region_sticky_mt(int migratetype)
 	       is_migrate_sticky(migratetype);
 }
 
+/*
+ * Asked under the pcp lock by a free that read a sticky type before taking
+ * it: has a switch made the block exclusive since?  Then the page goes to
+ * its region, not onto a pcp list.  region_make_exclusive() says why the
+ * answer read under the pcp lock is the right one.
+ */
+static inline bool cma_region_pcp_refused(struct page *page, unsigned long pfn)
+{
+	return is_migrate_exclusive(get_pfnblock_flags_mask(page, pfn,
+							    MIGRATETYPE_MASK));
+}
+
 /* The pageblock type alloc_contig_range() restores in @cma's range. */
 static inline int cma_migratetype(const struct cma *cma)
 {
@@ -157,6 +180,19 @@ static inline bool cma_has_region(const struct cma *cma)
 }
 
 #else /* CONFIG_CMA_STICKY */
+
+static inline void cma_region_lock_mode(struct cma *cma)
+{
+}
+
+static inline void cma_region_unlock_mode(struct cma *cma)
+{
+}
+
+static inline bool cma_region_pcp_refused(struct page *page, unsigned long pfn)
+{
+	return false;
+}
 
 static inline void cma_region_show_pagetypeinfo(struct seq_file *m,
 						pg_data_t *pgdat)
@@ -235,5 +271,18 @@ static inline bool cma_region_release(struct cma *cma,
 	return false;
 }
 #endif /* CONFIG_CMA_STICKY */
+
+/*
+ * KUnit's way into the window between a free's first read of a sticky type
+ * and its pcp lock (page_alloc_cma_kunit.h drives a switch from there); no
+ * code at all unless the tests are built.
+ */
+#if IS_ENABLED(CONFIG_CMA_STICKY_KUNIT_TEST)
+void cma_region_free_window(struct page *page);
+#else
+static inline void cma_region_free_window(struct page *page)
+{
+}
+#endif
 
 #endif /* _MM_PAGE_ALLOC_CMA_H */

@@ -14,6 +14,7 @@
 #ifndef _MM_PAGE_ALLOC_CMA_KUNIT_H
 #define _MM_PAGE_ALLOC_CMA_KUNIT_H
 
+#include <kunit/static_stub.h>
 #include <kunit/test.h>
 #include <linux/dma-map-ops.h>
 #include <linux/file.h>
@@ -1217,6 +1218,31 @@ static void sticky_test_others_refused(struct kunit *test)
  * Sticky -> exclusive -> sticky with allocations outstanding across both
  * switches, each released in the other mode: every counter comes back.
  */
+/*
+ * Each zone's min watermark as setup_per_zone_wmarks() derives it from
+ * min_free_kbytes and the managed pages now (highmem and ZONE_MOVABLE get
+ * a capped value of their own, not looked at).
+ */
+static void expect_min_wmarks(struct kunit *test)
+{
+	unsigned long pages_min = min_free_kbytes >> (PAGE_SHIFT - 10);
+	unsigned long lowmem = 0;
+	struct zone *zone;
+
+	for_each_zone(zone)
+		if (!is_highmem(zone) && zone_idx(zone) != ZONE_MOVABLE)
+			lowmem += zone_managed_pages(zone);
+	for_each_zone(zone) {
+		u64 want = (u64)pages_min * zone_managed_pages(zone);
+
+		if (is_highmem(zone) || zone_idx(zone) == ZONE_MOVABLE)
+			continue;
+		do_div(want, lowmem);
+		KUNIT_EXPECT_EQ_MSG(test, zone->_watermark[WMARK_MIN],
+				    (unsigned long)want, "zone %s", zone->name);
+	}
+}
+
 static void sticky_test_switch(struct kunit *test)
 {
 	struct cma *cma = sticky_cma(test);
@@ -1224,6 +1250,8 @@ static void sticky_test_switch(struct kunit *test)
 	struct zone *zone = region->zone;
 	unsigned long managed = zone_managed_pages(zone), cma0 = totalcma_pages;
 	unsigned long zcma = zone->cma_pages, nr = cma->count, used;
+	int min_kb = min_free_kbytes;
+	unsigned long direct;
 	unsigned int order;
 	long bad;
 	struct page *a, *b;
@@ -1232,7 +1260,14 @@ static void sticky_test_switch(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, a);
 	used = cma_bitmap_used(cma);
 
+	direct = vm_event_sum(CMA_STICKY_DIRECT);
 	KUNIT_ASSERT_EQ(test, cma_region_set_mode(cma, CMA_REGION_EXCLUSIVE), 0);
+	/* the ranges the switch took are not device allocations */
+	KUNIT_EXPECT_EQ(test, vm_event_sum(CMA_STICKY_DIRECT), direct);
+	/* recomputed as after hotplug: less memory, smaller reserve */
+	if (user_min_free_kbytes < 0)
+		KUNIT_EXPECT_LT(test, min_free_kbytes, min_kb);
+	expect_min_wmarks(test);
 	KUNIT_EXPECT_EQ(test, cma_region_mode(cma), CMA_REGION_EXCLUSIVE);
 	KUNIT_EXPECT_TRUE(test, region_all_blocks(region, MIGRATE_MOVABLE_EXCLUSIVE));
 	KUNIT_EXPECT_EQ(test, zone_managed_pages(zone), managed - nr);
@@ -1253,6 +1288,10 @@ static void sticky_test_switch(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, cma_region_mode(cma), CMA_REGION_STICKY);
 	KUNIT_EXPECT_TRUE(test, region_all_blocks(region, MIGRATE_MOVABLE_STICKY));
 	KUNIT_EXPECT_EQ(test, zone_managed_pages(zone), managed);
+	/* back within 1% (computed from the watermarks of the moment) */
+	if (user_min_free_kbytes < 0)
+		KUNIT_EXPECT_LE(test, abs(min_free_kbytes - min_kb) * 100, min_kb);
+	expect_min_wmarks(test);
 	KUNIT_EXPECT_EQ(test, totalcma_pages, cma0);
 	KUNIT_EXPECT_EQ(test, zone->cma_pages, zcma);
 	/* allocated while exclusive, freed while sticky: to the zone */
@@ -1380,6 +1419,181 @@ static void sticky_test_counted_as_cma(struct kunit *test)
 	KUNIT_EXPECT_LE(test, after - before, 4096L);
 }
 
+/*
+ * The races of a sticky -> exclusive switch, driven deterministically
+ * through the windows page_alloc_cma.c opens to KUnit
+ * (region_switch_window(), cma_region_free_window()).
+ */
+static struct {
+	struct kunit *test;
+	struct cma *cma;
+	struct page *held;
+	unsigned long count;
+	struct file *file;
+	unsigned long n, in;
+	int calls, ret;
+} race;
+
+/*
+ * Between the vacate and the move: the device releases a range it held,
+ * and shmem pages (movable: sticky blocks first) take what it gave back.
+ */
+static void race_release_then_take(struct cma *cma)
+{
+	unsigned long pfn0 = page_to_pfn(race.held), i;
+
+	if (cma != race.cma || race.calls++)
+		return;
+	/* the global CMA mutex is not held across a switch */
+	KUNIT_EXPECT_FALSE(race.test, mutex_is_locked(&cma_mutex));
+	KUNIT_EXPECT_TRUE(race.test, cma_release(cma, race.held, race.count));
+	/* to the zone's lists: the only free sticky pages left */
+	drain_all_pages(NULL);
+	for (i = 0; i < race.n; i++) {
+		struct page *page = shmem_read_mapping_page(race.file->f_mapping, i);
+
+		if (IS_ERR(page))
+			break;
+		memset_page(page, 0, 0x5a, PAGE_SIZE);
+		set_page_dirty(page);
+		if (page_to_pfn(page) >= pfn0 &&
+		    page_to_pfn(page) < pfn0 + race.count)
+			race.in++;
+		put_page(page);
+	}
+}
+
+/*
+ * Race 1: a release during the vacate gives pages back that a movable
+ * allocation takes at once.  The switch must find them and vacate again:
+ * when it reports success, no page of the region belongs to anyone but the
+ * region and the device.
+ */
+static void sticky_test_switch_release_race(struct kunit *test)
+{
+	struct cma *cma = sticky_cma(test);
+	struct cma_region *region = cma->region;
+	unsigned long used, strangers = region->nr_strangers, i, in = 0;
+
+	race = (typeof(race)){ .test = test, .cma = cma, .count = 16, .n = 256 };
+	race.held = cma_alloc(cma, race.count, 0, false);
+	KUNIT_ASSERT_NOT_NULL(test, race.held);
+	used = cma_bitmap_used(cma);
+	race.file = shmem_kernel_file_setup("cma_sticky_race", race.n << PAGE_SHIFT, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(race.file));
+
+	kunit_activate_static_stub(test, region_switch_window,
+				   race_release_then_take);
+	KUNIT_EXPECT_EQ(test, cma_region_set_mode(cma, CMA_REGION_EXCLUSIVE), 0);
+	kunit_deactivate_static_stub(test, region_switch_window);
+	KUNIT_ASSERT_GE_MSG(test, race.in, 1UL,
+			    "no shmem page landed in the released range: the case did not race");
+	kunit_info(test, "%lu shmem pages took the released range; vacated again %lu times\n",
+		   race.in, region->nr_strangers - strangers);
+
+	KUNIT_EXPECT_EQ(test, cma_region_mode(cma), CMA_REGION_EXCLUSIVE);
+	KUNIT_EXPECT_GT(test, region->nr_strangers, strangers);
+	for (i = 0; i < race.n; i++) {
+		struct page *page = shmem_read_mapping_page(race.file->f_mapping, i);
+
+		KUNIT_ASSERT_FALSE(test, IS_ERR(page));
+		KUNIT_EXPECT_EQ(test, *(u8 *)page_address(page), 0x5a);
+		if (pfn_in_region(region, page_to_pfn(page), 1))
+			in++;
+		put_page(page);
+	}
+	KUNIT_EXPECT_EQ_MSG(test, in, 0UL, "shmem pages left in the exclusive region");
+	KUNIT_EXPECT_EQ(test, cma_bitmap_used(cma), used - race.count);
+	KUNIT_EXPECT_EQ(test, cma_region_nr_free(region),
+			cma->count - (used - race.count));
+	KUNIT_EXPECT_EQ(test, cma_region_check_free_lists(), 0);
+
+	KUNIT_EXPECT_EQ(test, cma_region_set_mode(cma, CMA_REGION_STICKY), 0);
+	fput(race.file);
+}
+
+static struct {
+	struct timer_list timer;
+	struct cma *cma;
+	struct page *page;
+	struct completion done;
+} irq_release;
+
+static void irq_release_fn(struct timer_list *t)
+{
+	/* cma_release() says true for a refused range too, as for a double free */
+	cma_release(irq_release.cma, irq_release.page, 1);
+	complete(&irq_release.done);
+}
+
+/*
+ * A switch takes release_lock for writing with IRQs on, so a release from
+ * interrupt context could deadlock against it on the same CPU: refused
+ * with a warning, the page still allocated and releasable from process
+ * context.
+ */
+static void sticky_test_release_in_irq(struct kunit *test)
+{
+	struct cma *cma = sticky_cma(test);
+	unsigned long used;
+
+	irq_release.cma = cma;
+	irq_release.page = cma_alloc(cma, 1, 0, false);
+	KUNIT_ASSERT_NOT_NULL(test, irq_release.page);
+	used = cma_bitmap_used(cma);
+	init_completion(&irq_release.done);
+	timer_setup(&irq_release.timer, irq_release_fn, 0);
+	pr_info("CMA_STICKY_EXPECT_WARN_BEGIN\n");
+	mod_timer(&irq_release.timer, jiffies + 1);
+	wait_for_completion(&irq_release.done);
+	pr_info("CMA_STICKY_EXPECT_WARN_END\n");
+	timer_shutdown_sync(&irq_release.timer);
+	KUNIT_EXPECT_EQ(test, cma_bitmap_used(cma), used);
+	KUNIT_EXPECT_EQ(test, page_count(irq_release.page), 1);
+	KUNIT_EXPECT_TRUE(test, cma_release(cma, irq_release.page, 1));
+	KUNIT_EXPECT_EQ(test, cma_bitmap_used(cma), used - 1);
+}
+
+/* In a free's window: the switch runs to its end there. */
+static void race_switch_in_free(struct page *page)
+{
+	if (page != race.held || race.calls++)
+		return;
+	race.ret = cma_region_set_mode(race.cma, CMA_REGION_EXCLUSIVE);
+}
+
+/*
+ * Race 3: a put_page() of a page the device held reads "sticky", a whole
+ * switch runs, and the free goes on to the pcp lists.  The page must still
+ * go to the region (its bit cleared), never onto a pcp list where any
+ * movable allocation takes it.
+ */
+static void sticky_test_switch_pcp_race(struct kunit *test)
+{
+	struct cma *cma = sticky_cma(test);
+	struct cma_region *region = cma->region;
+	unsigned long used;
+
+	race = (typeof(race)){ .test = test, .cma = cma, .count = 1 };
+	race.held = cma_alloc(cma, 1, 0, false);
+	KUNIT_ASSERT_NOT_NULL(test, race.held);
+	used = cma_bitmap_used(cma);
+
+	kunit_activate_static_stub(test, cma_region_free_window,
+				   race_switch_in_free);
+	__free_page(race.held);		/* the put_page() path */
+	kunit_deactivate_static_stub(test, cma_region_free_window);
+	KUNIT_ASSERT_EQ_MSG(test, race.calls, 1, "the free never read a sticky type");
+	KUNIT_ASSERT_EQ(test, race.ret, 0);
+
+	KUNIT_EXPECT_EQ(test, cma_region_mode(cma), CMA_REGION_EXCLUSIVE);
+	KUNIT_EXPECT_EQ(test, cma_bitmap_used(cma), used - 1);
+	KUNIT_EXPECT_EQ(test, cma_region_nr_free(region), cma->count - (used - 1));
+	KUNIT_EXPECT_EQ(test, cma_region_check_free_lists(), 0);
+
+	KUNIT_EXPECT_EQ(test, cma_region_set_mode(cma, CMA_REGION_STICKY), 0);
+}
+
 static struct kunit_case cma_sticky_test_cases[] = {
 	KUNIT_CASE(sticky_test_placement),
 	KUNIT_CASE(sticky_test_alloc_direct),
@@ -1389,6 +1603,9 @@ static struct kunit_case cma_sticky_test_cases[] = {
 	KUNIT_CASE(sticky_test_others_refused),
 	KUNIT_CASE_SLOW(sticky_test_switch),
 	KUNIT_CASE_SLOW(sticky_test_switch_fails_cleanly),
+	KUNIT_CASE_SLOW(sticky_test_switch_release_race),
+	KUNIT_CASE_SLOW(sticky_test_switch_pcp_race),
+	KUNIT_CASE(sticky_test_release_in_irq),
 	KUNIT_CASE(sticky_test_bad_input),
 	{}
 };

@@ -6,6 +6,10 @@ say() { echo "DEMO: $*"; }
 
 vm() { sed -n "s/^$1 //p" /proc/vmstat; }
 cs() { awk '{ printf "%d", $1 * 100 }' /proc/uptime; }	# centiseconds
+# The kernel's own figures of the last switch of area $1 to mode $2.
+switch_log() {
+	dmesg | sed -n "s/.*cma_region: $1: now $2 (\(.*\))\r*$/\1/p" | tail -n1
+}
 
 # A sticky area: lent to movable memory, vacated for the device, switched
 # live to exclusive and back.
@@ -19,7 +23,7 @@ demo_sticky() {
 	m0=$(vm pgmigrate_success) c0=$(vm cma_sticky_contig) t=$(cs)
 	if echo "$count" > "$d/alloc"; then
 		say "  device cma_alloc($count) of the whole occupied region:" \
-		    "ok in $(( $(cs) - t ))0 ms," \
+		    "ok in $(( ($(cs) - t) * 10 )) ms," \
 		    "$(( $(vm pgmigrate_success) - m0 )) pages migrated out," \
 		    "cma_sticky_contig +$(( $(vm cma_sticky_contig) - c0 ))," \
 		    "free_pages $(cat "$s/free_pages")"
@@ -30,7 +34,8 @@ demo_sticky() {
 	rm -f /tmp/fill
 	m0=$(kb MemTotal) t=$(cs)
 	if echo exclusive > "$s/mode"; then
-		say "  switch to exclusive in $(( $(cs) - t ))0 ms: mode $(cat "$s/mode")," \
+		say "  switch to exclusive in $(( ($(cs) - t) * 10 )) ms: mode $(cat "$s/mode")," \
+		    "kernel: $(switch_log "$area" exclusive)," \
 		    "MemTotal $m0 -> $(kb MemTotal) kB," \
 		    "CmaExclusiveTotal $(kb CmaExclusiveTotal) kB," \
 		    "region free_pages $(cat "$s/free_pages")"
@@ -40,7 +45,8 @@ demo_sticky() {
 			echo 4096 > "$d/free"
 		t=$(cs)
 		echo sticky > "$s/mode" &&
-			say "  switch back to sticky in $(( $(cs) - t ))0 ms:" \
+			say "  switch back to sticky in $(( ($(cs) - t) * 10 )) ms:" \
+			    "kernel: $(switch_log "$area" sticky)," \
 			    "MemTotal $(kb MemTotal) kB, CmaStickyFree $(kb CmaStickyFree) kB"
 		say "  $(tr '\n' ' ' < "$s/switch_stats")"
 	else

@@ -10,7 +10,12 @@
  * - FOLL_LONGTERM pins migrate the pages out of the region first;
  * - the region switches live between sticky and exclusive under memory
  *   pressure with an allocation outstanding, every counter exact;
- * - a switch that cannot vacate fails with EBUSY and changes nothing;
+ * - a switch that cannot vacate fails with EBUSY and changes nothing; one
+ *   the zone cannot absorb (an mlocked hog) fails with ENOMEM at once and
+ *   kills no one;
+ * - after a switch the zones' lowmem reserves match their managed pages;
+ * - switches under device allocations, memory churn, THP and compaction
+ *   for CMA_STRESS_SECONDS (120 by default) leave every counter exact;
  * - bad writes to the mode file get a clear errno.
  *
  * Page placement is read from /proc/self/pagemap and /proc/kpageflags.
@@ -467,6 +472,331 @@ TEST_F_TIMEOUT(sticky, switch_fails_cleanly, 600)
 	munmap(p, 16 * page_size);
 	EXPECT_EQ(0, write_str(self->sys, "mode", "exclusive"));
 	EXPECT_EQ(0, write_str(self->sys, "mode", "sticky"));
+}
+
+/*
+ * A switch the zone cannot absorb: a child holds most of memory mlocked (the
+ * region full of it).  The switch must fail with ENOMEM before migrating
+ * anything of consequence, change nothing, and kill no one.
+ */
+TEST_F_TIMEOUT(sticky, switch_refused_without_room, 600)
+{
+	long total0 = meminfo_pages("MemTotal"), cma0 = meminfo_pages("CmaTotal");
+	long oom0 = vmstat_read("oom_kill"), mig0, mig, keep, hog;
+	int ready[2], status;
+	char mode[32], c = 0;
+	pid_t child;
+
+	keep = (96L << 20) / page_size;
+	hog = meminfo_pages("MemFree") - keep;
+	ASSERT_GT(hog, (long)self->count);
+	ASSERT_EQ(0, pipe(ready));
+	child = fork();
+	ASSERT_GE(child, 0);
+	if (!child) {
+		size_t len = (size_t)hog * page_size;
+		unsigned char *p;
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED || mlock(p, len))
+			_exit(2);
+		memset(p, 7, len);
+		c = 'r';
+		if (write(ready[1], &c, 1) != 1)
+			_exit(3);
+		pause();
+		_exit(0);
+	}
+	close(ready[1]);
+	ASSERT_EQ(1, read(ready[0], &c, 1));
+	ASSERT_EQ('r', c);
+	close(ready[0]);
+	TH_LOG("hog of %ld MiB mlocked; region free %ld of %lu pages",
+	       hog * page_size >> 20, read_long(self->sys, "free_pages"),
+	       self->count);
+
+	mig0 = vmstat_read("pgmigrate_success");
+	EXPECT_EQ(-ENOMEM, write_str(self->sys, "mode", "exclusive"));
+	mig = vmstat_read("pgmigrate_success") - mig0;
+	TH_LOG("pages migrated meanwhile: %ld", mig);
+	/* refused up front: not a region's worth of migration first */
+	EXPECT_LT(mig, (long)self->count / 16);
+	ASSERT_EQ(0, read_str(self->sys, "mode", mode, sizeof(mode)));
+	EXPECT_STREQ("sticky", mode);
+	EXPECT_EQ(total0, meminfo_pages("MemTotal"));
+	EXPECT_EQ(cma0, meminfo_pages("CmaTotal"));
+	EXPECT_EQ(oom0, vmstat_read("oom_kill"));
+	EXPECT_EQ(0, waitpid(child, &status, WNOHANG));
+
+	kill(child, SIGKILL);
+	waitpid(child, &status, 0);
+	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	/* with the memory back the same switch goes through */
+	EXPECT_EQ(0, write_str(self->sys, "mode", "exclusive"));
+	EXPECT_EQ(0, write_str(self->sys, "mode", "sticky"));
+}
+
+#define MAX_ZONES 8
+
+struct zones {
+	int n;
+	long managed[MAX_ZONES];
+	long protection[MAX_ZONES][MAX_ZONES];
+};
+
+/* Node 0's zones in /proc/zoneinfo: managed pages and protection. */
+static int read_zones(struct zones *z)
+{
+	FILE *f = fopen("/proc/zoneinfo", "r");
+	char line[512];
+	int node = -1, i;
+
+	if (!f)
+		return -1;
+	memset(z, 0, sizeof(*z));
+	z->n = 0;
+	while (fgets(line, sizeof(line), f)) {
+		long v;
+		char *p;
+
+		if (sscanf(line, "Node %d, zone", &node) == 1) {
+			if (node == 0 && z->n < MAX_ZONES)
+				z->n++;
+			continue;
+		}
+		if (node != 0 || !z->n)
+			continue;
+		if (sscanf(line, " managed %ld", &v) == 1)
+			z->managed[z->n - 1] = v;
+		p = strstr(line, "protection: (");
+		if (p) {
+			p += strlen("protection: (");
+			for (i = 0; i < MAX_ZONES && *p && *p != ')'; i++) {
+				z->protection[z->n - 1][i] = strtol(p, &p, 10);
+				while (*p == ',' || *p == ' ')
+					p++;
+			}
+		}
+	}
+	fclose(f);
+	return z->n ? 0 : -1;
+}
+
+/*
+ * Each zone's lowmem reserve against each higher zone, as
+ * setup_per_zone_lowmem_reserve() computes it from the managed pages now:
+ * the number of mismatches (each logged).
+ */
+static int reserves_mismatched(struct __test_metadata *_metadata, const char *when)
+{
+	long ratio[MAX_ZONES] = { 0 };
+	struct zones z;
+	int i, j, bad = 0;
+	FILE *f;
+
+	if (read_zones(&z))
+		return -1;
+	f = fopen("/proc/sys/vm/lowmem_reserve_ratio", "r");
+	if (!f)
+		return -1;
+	for (i = 0; i < z.n && fscanf(f, "%ld", &ratio[i]) == 1; i++)
+		;
+	fclose(f);
+	for (i = 0; i < z.n - 1; i++) {
+		long sum = 0;
+
+		for (j = i + 1; j < z.n; j++) {
+			long want;
+
+			sum += z.managed[j];
+			want = (!ratio[i] || !z.managed[i]) ? 0 : sum / ratio[i];
+			if (z.protection[i][j] != want) {
+				TH_LOG("%s: zone %d's reserve for zone %d %ld, want %ld",
+				       when, i, j, z.protection[i][j], want);
+				bad++;
+			}
+		}
+	}
+	return bad;
+}
+
+/*
+ * A switch changes the zone's managed pages by the region's size: the
+ * lowmem reserves follow, as after memory hotplug or at boot.
+ */
+TEST_F(sticky, switch_recomputes_reserves)
+{
+	EXPECT_EQ(0, reserves_mismatched(_metadata, "sticky"));
+	ASSERT_EQ(0, write_str(self->sys, "mode", "exclusive"));
+	EXPECT_EQ(0, reserves_mismatched(_metadata, "exclusive"));
+	ASSERT_EQ(0, write_str(self->sys, "mode", "sticky"));
+	EXPECT_EQ(0, reserves_mismatched(_metadata, "sticky again"));
+}
+
+/* A field of the area's switch_stats; -1 if absent. */
+static long stat_field(const char *sys, const char *name)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/switch_stats", sys);
+	return proc_value(path, name, ' ');
+}
+
+/*
+ * Until the deadline: the device allocates and releases random sizes
+ * through debugfs; returns the number of pages it still holds (0), or -1.
+ */
+static long stress_device(const char *dbg, double end, long *allocs,
+			  long *releases)
+{
+	static const long sizes[] = { 1, 3, 16, 100, 512, 1000, 4096 };
+	long held = 0;
+	unsigned int seed = 1;
+
+	while (now_ms() < end) {
+		long n = sizes[rand_r(&seed) % ARRAY_SIZE(sizes)];
+
+		if (held + n <= 8192 && !write_count(dbg, "alloc", n)) {
+			held += n;
+			(*allocs)++;
+		}
+		if (held && rand_r(&seed) % 2) {
+			n = 1 + rand_r(&seed) % held;
+			if (write_count(dbg, "free", n))
+				return -1;
+			held -= n;
+			(*releases)++;
+		}
+	}
+	if (held && write_count(dbg, "free", held))
+		return -1;
+	return 0;
+}
+
+/* Until the deadline: anon memory churn, THP mappings, compaction. */
+static void stress_pressure(double end, int kind)
+{
+	size_t len = 32UL << 20;
+
+	while (now_ms() < end) {
+		unsigned char *p;
+		int fd;
+
+		switch (kind) {
+		case 0:
+			p = map_touch(len, -1, 9);
+			if (p)
+				munmap(p, len);
+			break;
+		case 1:
+			p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			if (p == MAP_FAILED)
+				break;
+			madvise(p, len, MADV_HUGEPAGE);
+			memset(p, 3, len);
+			munmap(p, len);
+			break;
+		default:
+			fd = open("/proc/sys/vm/compact_memory", O_WRONLY);
+			if (fd >= 0) {
+				if (write(fd, "1", 1) != 1)
+					break;
+				close(fd);
+			}
+			usleep(500 * 1000);
+			break;
+		}
+	}
+}
+
+/*
+ * The switch under everything at once, for CMA_STRESS_SECONDS (default
+ * 120): a switch loop; device allocations and releases of random sizes;
+ * anon churn, THP faults and compaction.  Every switch succeeds or fails
+ * cleanly (EBUSY, ENOMEM); at the end every counter is back to its value
+ * before, the whole region is free when switched to exclusive, and the
+ * kernel's free-list checker finds nothing.
+ */
+TEST_F_TIMEOUT(sticky, switch_stress, 1800)
+{
+	long total0 = meminfo_pages("MemTotal"), cma0 = meminfo_pages("CmaTotal");
+	long xtotal0 = meminfo_pages("CmaExclusiveTotal");
+	long stotal0 = meminfo_pages("CmaStickyTotal");
+	long used0 = read_long(self->dbg, "used");
+	long refused0 = stat_field(self->sys, "refused_releases");
+	long sw = 0, busy = 0, nomem = 0, counts[2] = { 0, 0 };
+	const char *env = getenv("CMA_STRESS_SECONDS");
+	double secs = env ? atof(env) : 120, end;
+	pid_t kids[4];
+	int i, ret, status, pipefd[2];
+
+	ASSERT_GT(secs, 0);
+	ASSERT_EQ(0, pipe(pipefd));
+	end = now_ms() + secs * 1e3;
+	for (i = 0; i < 4; i++) {
+		kids[i] = fork();
+		ASSERT_GE(kids[i], 0);
+		if (kids[i])
+			continue;
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (i == 0) {
+			long c[2] = { 0, 0 };
+
+			ret = stress_device(self->dbg, end, &c[0], &c[1]);
+			if (write(pipefd[1], c, sizeof(c)) != sizeof(c))
+				_exit(3);
+			_exit(ret ? 1 : 0);
+		}
+		stress_pressure(end, i - 1);
+		_exit(0);
+	}
+	close(pipefd[1]);
+
+	for (i = 0; now_ms() < end; i++) {
+		ret = write_str(self->sys, "mode", i % 2 ? "sticky" : "exclusive");
+		if (!ret)
+			sw++;
+		else if (ret == -EBUSY)
+			busy++;
+		else if (ret == -ENOMEM)
+			nomem++;
+		else
+			EXPECT_EQ(0, ret);
+		if (ret)
+			i--;	/* the same direction again */
+	}
+	EXPECT_EQ(0, write_str(self->sys, "mode", "sticky"));
+	for (i = 0; i < 4; i++) {
+		ASSERT_EQ(kids[i], waitpid(kids[i], &status, 0));
+		EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
+	}
+	EXPECT_EQ(sizeof(counts), read(pipefd[0], counts, sizeof(counts)));
+	close(pipefd[0]);
+	TH_LOG("%.0f s: %ld switches (refused: %ld busy, %ld no room)",
+	       secs, sw, busy, nomem);
+	TH_LOG("%ld allocations, %ld releases", counts[0], counts[1]);
+	EXPECT_GT(sw, 2);
+	EXPECT_GT(counts[0], 0);
+
+	/* every counter back where it was; no release refused */
+	EXPECT_EQ(refused0, stat_field(self->sys, "refused_releases"));
+	EXPECT_EQ(used0, read_long(self->dbg, "used"));
+	EXPECT_EQ(total0, meminfo_pages("MemTotal"));
+	EXPECT_EQ(cma0, meminfo_pages("CmaTotal"));
+	EXPECT_EQ(xtotal0, meminfo_pages("CmaExclusiveTotal"));
+	EXPECT_EQ(stotal0, meminfo_pages("CmaStickyTotal"));
+	/* exclusive: every page not held is on the region's lists */
+	ASSERT_EQ(0, write_str(self->sys, "mode", "exclusive"));
+	EXPECT_EQ((long)self->count - used0, read_long(self->sys, "free_pages"));
+	EXPECT_EQ(other_exclusive_free(AREA) + (long)self->count - used0,
+		  meminfo_pages("CmaExclusiveFree"));
+	EXPECT_EQ(0, read_long("/sys/kernel/debug", "cma_region_check"));
+	ASSERT_EQ(0, write_str(self->sys, "mode", "sticky"));
+	EXPECT_EQ(0, read_long("/sys/kernel/debug", "cma_region_check"));
+	EXPECT_EQ(total0, meminfo_pages("MemTotal"));
 }
 
 /* Bad writes: EINVAL for a bad mode, EOPNOTSUPP on a MIGRATE_CMA area. */
