@@ -23,6 +23,7 @@
  */
 #define pr_fmt(fmt) "cma_region: " fmt
 
+#include <kunit/static_stub.h>
 #include <linux/bitmap.h>
 #include <linux/debugfs.h>
 #include <linux/delay.h>
@@ -36,7 +37,6 @@
 #include <linux/seq_file.h>
 #include <linux/vmstat.h>
 #include <trace/events/cma.h>
-#include <kunit/static_stub.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -509,29 +509,31 @@ static unsigned long region_take(struct cma_region *region,
 }
 
 /*
- * Unmark [pfn, mark_end) in the bitmap and free [pfn, end) back: to the
- * region's lists, or to the zone's if the region has become sticky since
- * the pages were taken (a switch retypes every block of the region in one
- * zone->lock hold, so the first block's type is the range's).
+ * Unmark [pfn, mark_end) in the bitmap and free [pfn, end) back, each
+ * pageblock by its type: to the region's lists, or to the zone's if a
+ * switch has made the block sticky since the pages were taken (a switch
+ * retypes the region a chunk at a time, so the blocks of one range may
+ * differ).
  */
 static void region_give_back(struct cma_region *region, unsigned long pfn,
 			     unsigned long end, unsigned long mark_end)
 {
 	struct zone *zone = region->zone;
-	unsigned long flags;
+	unsigned long flags, next;
 	int mt;
 
 	spin_lock_irqsave(&zone->lock, flags);
 	spin_lock(&region->cma->lock);
 	bitmap_clear(region->cma->bitmap, pfn - region->base_pfn, mark_end - pfn);
 	spin_unlock(&region->cma->lock);
-	if (pfn < end) {
+	for (; pfn < end; pfn = next) {
+		next = min(pageblock_end_pfn(pfn), end);
 		mt = get_pfnblock_flags_mask(pfn_to_page(pfn), pfn,
 					     MIGRATETYPE_MASK);
 		if (likely(is_migrate_exclusive(mt)))
-			region_free_range(region, pfn, end);
+			region_free_range(region, pfn, next);
 		else
-			free_range(zone, zone->free_area, mt, pfn, end);
+			free_range(zone, zone->free_area, mt, pfn, next);
 	}
 	spin_unlock_irqrestore(&zone->lock, flags);
 }
@@ -638,9 +640,7 @@ struct page *cma_region_alloc(struct cma *cma, unsigned long count,
  * goes, through the free path, whoever drops it: to the region's free_area
  * or the zone's lists, as the region's mode says at that moment.
  *
- * Context: process context, any locks; not from an interrupt (a mode
- * switch holds release_lock for writing with interrupts on): refused there
- * with a warning, the range stays allocated.
+ * Context: any context, as cma_release().
  *
  * Return: true if the range was released.
  */
@@ -652,20 +652,14 @@ bool cma_region_release(struct cma *cma, const struct page *pages,
 
 	if (!region || pfn + count > region->end_pfn || pfn + count < pfn)
 		return false;
-	if (in_interrupt()) {
-		atomic_long_inc(&region->nr_bad_release);
-		WARN_ONCE(1, "cma_region %s: cma_release() in interrupt context refused; pfn %lu-%lu stay allocated\n",
-			  cma->name, pfn, pfn + count - 1);
-		return false;
-	}
 
 	off = pfn - region->base_pfn;
 	/*
-	 * The check, the clear and the free are one step for a mode switch
-	 * (release_lock): it never sees a range neither marked nor freed.
+	 * Counted before the bits go (cma->lock orders the two for anyone
+	 * who reads the bits): a mode switch and the free-list checker that
+	 * see a page neither marked nor free know it may be on its way.
 	 */
 	atomic_inc(&region->nr_releasing);
-	read_lock(&region->release_lock);
 	spin_lock_irqsave(&cma->lock, flags);
 	bad = find_next_zero_bit(cma->bitmap, off + count, off);
 	if (bad >= off + count)
@@ -674,7 +668,6 @@ bool cma_region_release(struct cma *cma, const struct page *pages,
 	/* Cleared with the check: a second release of the range is refused. */
 	if (bad >= off + count)
 		free_contig_range(pfn, count);
-	read_unlock(&region->release_lock);
 	atomic_dec(&region->nr_releasing);
 	if (bad < off + count) {
 		atomic_long_inc(&region->nr_bad_release);
@@ -701,17 +694,25 @@ void __cma_region_free_pages(struct page *page, unsigned long pfn,
 		      pfn, order))
 		return;
 
+	cma_region_free_window(page);
 	spin_lock_irqsave(&region->zone->lock, flags);
-	/* with the lists: every page is on one or marked */
-	spin_lock(&region->cma->lock);
-	bitmap_clear(region->cma->bitmap, pfn - region->base_pfn, end - pfn);
-	spin_unlock(&region->cma->lock);
 	mt = get_pfnblock_flags_mask(page, pfn, MIGRATETYPE_MASK);
-	if (likely(is_migrate_exclusive(mt)))
+	if (likely(is_migrate_exclusive(mt))) {
+		/* with the lists: every page is on one or marked */
+		spin_lock(&region->cma->lock);
+		bitmap_clear(region->cma->bitmap, pfn - region->base_pfn,
+			     end - pfn);
+		spin_unlock(&region->cma->lock);
 		region_free_range(region, pfn, end);
-	else	/* the region became sticky since the screen looked */
+	} else {
+		/*
+		 * The region became sticky since the screen looked: a sticky
+		 * free, which leaves the bitmap alone (the bits may be a new
+		 * allocation's by now).
+		 */
 		__free_to_free_area(page, pfn, region->zone,
 				    region->zone->free_area, order, mt);
+	}
 	spin_unlock_irqrestore(&region->zone->lock, flags);
 	count_vm_events(CMA_REGION_FREE, end - pfn);
 	trace_cma_region_free(region->cma->name, pfn, order);
@@ -744,7 +745,6 @@ int __init cma_region_activate(struct cma *cma)
 	region->zone = page_zone(pfn_to_page(cma->base_pfn));
 	region->base_pfn = cma->base_pfn;
 	region->end_pfn = cma->base_pfn + cma->count;
-	rwlock_init(&region->release_lock);
 	mutex_init(&region->mode_lock);
 	for_each_migratetype_order(order, mt)
 		INIT_LIST_HEAD(&region->free_area[order].free_list[mt]);
@@ -898,25 +898,62 @@ static bool region_next_unheld(struct cma *cma, const unsigned long *vacated,
 	return a < cma->count;
 }
 
-/* Take every range neither held nor vacated: free directly, or migrating. */
+/* Vacate [s, e) (area-relative) by migration and mark it vacated. */
+static int region_vacate_span(struct cma *cma, unsigned long *vacated,
+			      unsigned long s, unsigned long e)
+{
+	int ret = region_vacate(cma, cma->base_pfn + s, cma->base_pfn + e);
+
+	if (ret) {
+		pr_warn("%s: cannot vacate pfn %lu-%lu (%d): stays sticky\n",
+			cma->name, cma->base_pfn + s, cma->base_pfn + e - 1, ret);
+		return ret;
+	}
+	bitmap_set(vacated, s, e - s);
+	return 0;
+}
+
+/*
+ * Take every range neither held nor vacated.  A MAX_ORDER_NR_PAGES chunk
+ * at a time is taken directly when all of it is free (one zone->lock hold
+ * per chunk, so that the section with interrupts off does not grow with
+ * the range); the chunks that are not go to alloc_contig_range() together.
+ */
 static int region_vacate_all(struct cma *cma, unsigned long *vacated)
 {
-	unsigned long s = 0, e;
+	unsigned long s = 0, e, c, ce, span;
 	int ret;
 
 	while (region_next_unheld(cma, vacated, &s, &e)) {
-		if (!region_take_free(cma, cma->base_pfn + s, e - s,
-				      GFP_KERNEL)) {
-			ret = region_vacate(cma, cma->base_pfn + s,
-					    cma->base_pfn + e);
-			if (ret) {
-				pr_warn("%s: cannot vacate pfn %lu-%lu (%d): stays sticky\n",
-					cma->name, cma->base_pfn + s,
-					cma->base_pfn + e - 1, ret);
-				return ret;
+		span = e;	/* first chunk of a run to migrate, or none */
+		for (c = s; c < e; c = ce) {
+			u64 t0 = ktime_get_ns();
+			bool taken;
+
+			ce = min(e, round_down(c, MAX_ORDER_NR_PAGES) +
+				    MAX_ORDER_NR_PAGES);
+			taken = region_take_free(cma, cma->base_pfn + c, ce - c,
+						 GFP_KERNEL);
+			/* an upper bound: the hold and the pages' preparation */
+			cma->region->max_irqoff_ns = max(cma->region->max_irqoff_ns,
+							 ktime_get_ns() - t0);
+			if (!taken) {
+				span = min(span, c);
+				continue;
+			}
+			bitmap_set(vacated, c, ce - c);
+			if (span < c) {
+				ret = region_vacate_span(cma, vacated, span, c);
+				if (ret)
+					return ret;
+				span = e;
 			}
 		}
-		bitmap_set(vacated, s, e - s);
+		if (span < e) {
+			ret = region_vacate_span(cma, vacated, span, e);
+			if (ret)
+				return ret;
+		}
 		cma->region->nr_vacated += e - s;
 		s = e;
 	}
@@ -927,7 +964,7 @@ static int region_vacate_all(struct cma *cma, unsigned long *vacated)
  * The first pfn of [@start, @end) that is neither vacated by this switch,
  * nor held by the device, nor free on the zone's lists (or @end): a page a
  * movable allocation took after a release gave it back while the switch
- * vacated, or a free still on its way.  zone->lock and release_lock held.
+ * vacated, or a free still on its way.  zone->lock held.
  */
 static unsigned long region_find_stranger(struct cma_region *region,
 					  const unsigned long *vacated,
@@ -955,13 +992,16 @@ static unsigned long region_find_stranger(struct cma_region *region,
 
 /*
  * Move @region's free pages between the zone's lists and its own, a chunk
- * of MAX_ORDER_NR_PAGES per hold of zone->lock (and of release_lock, so
- * that no release is between its bitmap check and its free), so that no
- * section with interrupts off grows with the region.  With @vacated
- * (sticky -> exclusive), each chunk is first checked for a page that is
- * neither vacated, held nor free; the move stops before such a chunk.
- * Returns the pfn it stopped at: end_pfn when the whole region moved.
+ * of MAX_ORDER_NR_PAGES per hold of zone->lock, so that no section with
+ * interrupts off grows with the region.  With @vacated (sticky ->
+ * exclusive), each chunk is first checked for a page that is neither
+ * vacated, held nor free.  While a cma_release() is between clearing its
+ * bits and freeing its pages (nr_releasing), such a page may be one of
+ * its own: the chunk is tried again, up to REGION_CHUNK_TRIES times.
+ * Otherwise the move stops before the chunk.  Returns the pfn it stopped
+ * at: @end when the whole range moved.
  */
+#define REGION_CHUNK_TRIES	100
 static unsigned long region_move_chunks(struct cma_region *region,
 					unsigned long start, unsigned long end,
 					bool to_exclusive,
@@ -977,28 +1017,32 @@ static unsigned long region_move_chunks(struct cma_region *region,
 	int to_mt = to_exclusive ? MIGRATE_MOVABLE_EXCLUSIVE :
 				   MIGRATE_MOVABLE_STICKY;
 	unsigned long pfn, next, flags;
-	bool stop = false;
+	unsigned int tries = 0;
+	bool stranger;
 	u64 t0;
 
-	for (pfn = start; pfn < end && !stop; pfn = next) {
+	for (pfn = start; pfn < end; pfn = next) {
 		next = min(pfn + MAX_ORDER_NR_PAGES, end);
-		/* readers are never in IRQ context: IRQs stay on meanwhile */
-		write_lock(&region->release_lock);
 		t0 = ktime_get_ns();
 		spin_lock_irqsave(&zone->lock, flags);
-		if (vacated && region_find_stranger(region, vacated, pfn,
-						    next) != next)
-			stop = true;
-		else
+		stranger = vacated &&
+			   region_find_stranger(region, vacated, pfn, next) != next;
+		if (!stranger)
 			region_move_free(region, pfn, next, from, from_mt, to,
 					 to_mt, vacated);
 		spin_unlock_irqrestore(&zone->lock, flags);
 		region->max_irqoff_ns = max(region->max_irqoff_ns,
 					    ktime_get_ns() - t0);
-		write_unlock(&region->release_lock);
-		cond_resched();
-		if (stop)
+		if (stranger && atomic_read(&region->nr_releasing) &&
+		    ++tries < REGION_CHUNK_TRIES) {
+			usleep_range(100, 200);
+			next = pfn;	/* the same chunk again */
+			continue;
+		}
+		if (stranger)
 			return pfn;
+		tries = 0;
+		cond_resched();
 	}
 	return end;
 }
@@ -1058,12 +1102,15 @@ static int region_check_room(struct cma *cma)
  */
 static void region_managed_changed(struct cma *cma, long nr_pages)
 {
+	static DEFINE_MUTEX(account_lock);	/* switches of other areas */
 	struct cma_region *region = cma->region;
 
+	mutex_lock(&account_lock);
 	adjust_managed_page_count(pfn_to_page(region->base_pfn), nr_pages);
 	region->zone->cma_pages += nr_pages;
 	totalcma_pages += nr_pages;
 	init_per_zone_wmark_min();
+	mutex_unlock(&account_lock);
 }
 
 static void region_enable_key(struct static_key_false *key)
@@ -1085,11 +1132,12 @@ static void region_enable_key(struct static_key_false *key)
  *    lists when free, else by alloc_contig_range(), which migrates its
  *    movable pages away.
  * 2. With the pcp lists off, the region moves a chunk of MAX_ORDER_NR_PAGES
- *    at a time (region_move_chunks(): zone->lock and release_lock held, so
- *    no release is between its bitmap check and its free).  In each chunk,
- *    every page not taken and not held must be free on the zone's lists.
- *    One that is not came in meanwhile: a release gave pages back and a
- *    movable allocation took them, or a free is on its way.  Then the
+ *    at a time (region_move_chunks(), one zone->lock hold each).  In each
+ *    chunk, every page not taken and not held must be free on the zone's
+ *    lists.  One that is not came in meanwhile: a release gave pages back
+ *    and a movable allocation took them, or a free is on its way (a
+ *    release between clearing its bits and freeing its pages makes the
+ *    chunk be tried again, see region_move_chunks()).  Then the
  *    chunks already moved go back, and step 1 runs again for those ranges,
  *    at most REGION_SWITCH_ROUNDS times; after that the switch fails with
  *    -EBUSY and gives back what it took.

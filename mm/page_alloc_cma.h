@@ -27,13 +27,11 @@ struct seq_file;
  *	page can move between them atomically.
  * @nr_releasing: cma_release() calls between clearing their pages' bitmap
  *	bits and the end of the free of those pages: the free-list checker
- *	does not call such a page lost
+ *	does not call such a page lost, and a switch checks the chunk again
  * @nr_bad_release: releases refused: pages the region had not handed out
- * @release_lock: held for reading by cma_release() while it frees pages,
- *	for writing by a mode switch while it moves the free pages, so that
- *	no page freed by a release is left on the lists of the old mode
  * @mode_lock: held by a mode switch from start to end, and by cma_alloc()
- *	of the area around alloc_contig_range(), which must not retype a
+ *	of the area from marking a range to taking it or unmarking it, and
+ *	around alloc_contig_range(), which must not retype a
  *	block the switch made exclusive
  * @switching: bit 0 set while a mode switch runs
  * @nr_switches: completed mode switches
@@ -54,7 +52,6 @@ struct cma_region {
 	struct free_area free_area[NR_PAGE_ORDERS];
 	atomic_t nr_releasing;
 	atomic_long_t nr_bad_release;
-	rwlock_t release_lock;
 	struct mutex mode_lock;		/* a switch vs. cma_alloc() */
 	unsigned long switching;
 	unsigned long nr_switches;
@@ -273,9 +270,10 @@ static inline bool cma_region_release(struct cma *cma,
 #endif /* CONFIG_CMA_STICKY */
 
 /*
- * KUnit's way into the window between a free's first read of a sticky type
- * and its pcp lock (page_alloc_cma_kunit.h drives a switch from there); no
- * code at all unless the tests are built.
+ * KUnit's way into the windows between a free's first read of the block's
+ * type and the lock under which it reads it again (the pcp lock for a
+ * sticky type, zone->lock for an exclusive one): page_alloc_cma_kunit.h
+ * drives a switch from there.  No code at all unless the tests are built.
  */
 #if IS_ENABLED(CONFIG_CMA_STICKY_KUNIT_TEST)
 void cma_region_free_window(struct page *page);
