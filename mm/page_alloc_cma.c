@@ -447,7 +447,13 @@ static struct page *sticky_alloc_small(struct cma *cma, unsigned long count,
 	struct page *page;
 
 	spin_lock_irqsave(&zone->lock, flags);
-	if (cma_region_mode(cma) != CMA_REGION_STICKY) {
+	/*
+	 * Not while a switch runs: it chose its ranges from the bitmap and
+	 * would find a block taken here inside one.  cma_alloc() then waits
+	 * for the switch on the region's mode lock.
+	 */
+	if (cma_region_mode(cma) != CMA_REGION_STICKY ||
+	    test_bit(0, &region->switching)) {
 		spin_unlock_irqrestore(&zone->lock, flags);
 		return NULL;
 	}
@@ -1145,7 +1151,8 @@ static void region_enable_key(struct static_key_false *key)
  *    free_area and its blocks become exclusive.  A chunk once moved stays
  *    clean: its free pages are on the region's lists, where no one but the
  *    region allocates, and its frees go there by type.  When the last chunk
- *    has moved, the region is exclusive; the taken ranges are freed into it.
+ *    has moved, the taken ranges are freed into the region, and then its
+ *    mode becomes exclusive.
  *
  * In flight: a free under zone->lock or through free_one_page() reads the
  * type under zone->lock and goes to the region.  A free that read "sticky"
@@ -1177,7 +1184,6 @@ static int region_make_exclusive(struct cma *cma, unsigned long *vacated)
 		stranger = region_move_chunks(region, region->base_pfn,
 					      region->end_pfn, true, vacated);
 		if (stranger == region->end_pfn) {
-			WRITE_ONCE(cma->region_mode, CMA_REGION_EXCLUSIVE);
 			zone_pcp_sync(zone);
 		} else {
 			/* the chunks before it go back to the zone's lists */
@@ -1201,9 +1207,16 @@ static int region_make_exclusive(struct cma *cma, unsigned long *vacated)
 		return ret;
 	}
 
-	region_managed_changed(cma, -(long)cma->count);
-	/* The taken ranges are the region's now. */
+	/*
+	 * The taken ranges are the region's now: freed into it (by the
+	 * blocks' type) before the mode says exclusive, so that an exclusive
+	 * allocation never finds the region half empty.  Meanwhile the
+	 * region's sticky paths are closed: sticky_alloc_small() while
+	 * switching, cma_alloc()'s migration path by the mode lock.
+	 */
 	region_free_vacated(cma, vacated);
+	WRITE_ONCE(cma->region_mode, CMA_REGION_EXCLUSIVE);
+	region_managed_changed(cma, -(long)cma->count);
 	return 0;
 }
 
