@@ -82,33 +82,34 @@ struct cma_region *cma_region_of_pfn(unsigned long pfn)
 	return NULL;
 }
 
-/*
- * Free pages of a sticky region: they are on the zone's lists, so walk the
- * region's buddy blocks, one pageblock per lock hold.  Buddy blocks never
- * straddle a region's edge: regions are MAX_PAGE_ORDER aligned and sized.
+/**
+ * cma_region_account_sticky() - count free sticky pages where the lists change
+ * @zone: the zone whose MIGRATE_MOVABLE_STICKY lists gained or lost pages
+ * @page: a page of the block that moved; buddy blocks never straddle a
+ *	region's edge (regions are MAX_PAGE_ORDER aligned and sized)
+ * @nr_pages: pages added (positive) or removed (negative)
+ *
+ * Keeps @zone's and the owning region's free sticky counts, so that reading
+ * them costs nothing and the allocator's sticky screen can pass over a zone
+ * without sticky pages.  Context: @zone->lock held.
  */
+void cma_region_account_sticky(struct zone *zone, struct page *page,
+			       int nr_pages)
+{
+	struct cma_region *region = cma_region_of_pfn(page_to_pfn(page));
+
+	lockdep_assert_held(&zone->lock);
+	WRITE_ONCE(zone->nr_free_sticky, zone->nr_free_sticky + nr_pages);
+	if (WARN_ONCE(!region, "cma_region: sticky pfn %lu outside any region\n",
+		      page_to_pfn(page)))
+		return;
+	WRITE_ONCE(region->nr_free_sticky, region->nr_free_sticky + nr_pages);
+}
+
+/* Free pages of a sticky region: those on its zone's sticky lists. */
 static unsigned long sticky_nr_free(struct cma_region *region)
 {
-	unsigned long pfn = region->base_pfn, nr = 0, flags;
-
-	while (pfn < region->end_pfn) {
-		unsigned long end = pageblock_end_pfn(pfn);
-
-		spin_lock_irqsave(&region->zone->lock, flags);
-		while (pfn < end) {
-			struct page *page = pfn_to_page(pfn);
-
-			if (PageBuddy(page)) {
-				nr += 1UL << buddy_order(page);
-				pfn += 1UL << buddy_order(page);
-			} else {
-				pfn++;
-			}
-		}
-		spin_unlock_irqrestore(&region->zone->lock, flags);
-		pfn = max(pfn, end);
-	}
-	return nr;
+	return READ_ONCE(region->nr_free_sticky);
 }
 
 /**
@@ -856,7 +857,11 @@ static void region_free_vacated(struct cma *cma, unsigned long *vacated)
  * gives up after REGION_VACATE_TRIES attempts once REGION_VACATE_MS have
  * passed (or on a fatal signal): a page that stays busy (pinned by a pipe,
  * say) fails them all.  cma_mutex is held for one attempt at a time, never
- * across the sleeps: cma_alloc() of other areas goes on meanwhile.
+ * across the sleeps: cma_alloc() of other areas goes on meanwhile.  The
+ * migration targets are allocated without ALLOC_CMA (memalloc_nocma_save()):
+ * movable allocations fill sticky blocks first, so they would otherwise land
+ * in the part of this region not vacated yet (to be migrated again) or in
+ * another sticky region; region_check_room() made sure the zone has room.
  */
 #define REGION_VACATE_TRIES	4
 #define REGION_VACATE_MS	5000
@@ -864,12 +869,16 @@ static int region_vacate(struct cma *cma, unsigned long start,
 			 unsigned long end)
 {
 	unsigned long deadline = jiffies + msecs_to_jiffies(REGION_VACATE_MS);
+	unsigned int nocma;
 	int ret, i;
 
 	for (i = 0; ; i++) {
 		mutex_lock(&cma_mutex);
+		/* the migration targets: outside every CMA and sticky range */
+		nocma = memalloc_nocma_save();
 		ret = alloc_contig_range(start, end, MIGRATE_MOVABLE_STICKY,
 					 GFP_KERNEL | __GFP_NOWARN);
+		memalloc_nocma_restore(nocma);
 		mutex_unlock(&cma_mutex);
 		if (ret != -EBUSY || fatal_signal_pending(current) ||
 		    (i >= REGION_VACATE_TRIES - 1 && time_after(jiffies, deadline)))
@@ -1073,8 +1082,9 @@ static inline void region_switch_window(struct cma *cma)
 /*
  * Before a sticky -> exclusive switch: can the zone take the movable pages
  * living in the region and still be above its high watermark without the
- * region?  What takes them is the zone's free memory outside the region and
- * what reclaim can free there (the region's own pages, which must move, are
+ * region?  What takes them is the zone's free memory outside every CMA and
+ * sticky range (region_vacate() migrates in a memalloc_nocma_save() scope)
+ * and what reclaim can free (the region's own pages, which must move, are
  * not counted as reclaimable).  A switch the zone cannot absorb would push
  * it into reclaim and the OOM killer for pages it then never gets back.
  */
@@ -1090,7 +1100,7 @@ static int region_check_room(struct cma *cma)
 	spin_unlock_irqrestore(&cma->lock, flags);
 	in_use = cma->count - min(cma->count, held + free_in);
 	free_out = zone_page_state_snapshot(zone, NR_FREE_PAGES);
-	free_out -= min(free_out, free_in);
+	free_out -= min(free_out, zone_page_state_snapshot(zone, NR_FREE_CMA_PAGES));
 	reclaimable = zone_reclaimable_pages(zone);
 	reclaimable -= min(reclaimable, in_use);
 	need = in_use + high_wmark_pages(zone);
@@ -1484,6 +1494,7 @@ struct list_check {
 	bool unsettled;			/* a region had a release in flight */
 	unsigned long zone_free;	/* pages counted in NR_FREE_PAGES */
 	unsigned long zone_cma;		/* ... and in NR_FREE_CMA_PAGES */
+	unsigned long zone_sticky;	/* ... and on the sticky lists */
 };
 
 static __printf(2, 3) void check_report(struct list_check *c,
@@ -1573,6 +1584,8 @@ static void check_zone_lists(struct list_check *c, struct zone *zone)
 			c->zone_free += n << order;
 			if (is_migrate_cma(mt) || is_migrate_sticky(mt))
 				c->zone_cma += n << order;
+			if (is_migrate_sticky(mt))
+				c->zone_sticky += n << order;
 		}
 		if (nr != area->nr_free)
 			check_report(c, "zone %s order %u: %lu on the lists, nr_free %lu",
@@ -1674,6 +1687,35 @@ static void check_region_lists(struct list_check *c, struct cma_region *region)
 		check_report(c, "%s: %lu pages lost", cma->name, lost);
 }
 
+/*
+ * A sticky region's free count is the sum of the free blocks in its sticky
+ * pageblocks, each of which is on its zone's sticky lists.  zone->lock held.
+ */
+static void check_sticky_region(struct list_check *c,
+				struct cma_region *region)
+{
+	unsigned long pfn = region->base_pfn, nr = 0;
+
+	while (pfn < region->end_pfn) {
+		struct page *page = pfn_to_page(pfn);
+
+		if (PageBuddy(page) && buddy_order(page) < NR_PAGE_ORDERS &&
+		    IS_ALIGNED(pfn, 1UL << buddy_order(page))) {
+			int mt = get_pfnblock_flags_mask(page, pfn,
+							 MIGRATETYPE_MASK);
+
+			if (is_migrate_sticky(mt))
+				nr += 1UL << buddy_order(page);
+			pfn += 1UL << buddy_order(page);
+		} else {
+			pfn++;
+		}
+	}
+	if (nr != region->nr_free_sticky)
+		check_report(c, "%s: %lu free pages in sticky blocks, counter %lu",
+			     region->cma->name, nr, region->nr_free_sticky);
+}
+
 /* No page of an exclusive region waits on a pcp list of its zone. */
 static void check_pcp_lists(struct list_check *c, struct zone *zone)
 {
@@ -1711,7 +1753,12 @@ static unsigned int check_one_zone(struct zone *zone, bool quiet,
 		if (region && region->zone == zone &&
 		    cma_is_exclusive(region->cma))
 			check_region_lists(&c, region);
+		else if (region && region->zone == zone)
+			check_sticky_region(&c, region);
 	}
+	if (c.zone_sticky != zone->nr_free_sticky)
+		check_report(&c, "zone %s: %lu pages on the sticky lists, counter %lu",
+			     zone->name, c.zone_sticky, zone->nr_free_sticky);
 	free = zone_page_state_snapshot(zone, NR_FREE_PAGES);
 	cma = zone_page_state_snapshot(zone, NR_FREE_CMA_PAGES);
 	spin_unlock_irqrestore(&zone->lock, flags);
@@ -1733,7 +1780,9 @@ static unsigned int check_one_zone(struct zone *zone, bool quiet,
  * For every populated zone: every page on a free list of the zone is a
  * PageBuddy() head of its list's order and pageblock type, outside every
  * exclusive region; each list's length matches nr_free; the pages on them
- * match NR_FREE_PAGES and NR_FREE_CMA_PAGES.  For every exclusive region:
+ * match NR_FREE_PAGES and NR_FREE_CMA_PAGES, those on the sticky lists the
+ * zone's sticky counter, and the free blocks in each sticky region's sticky
+ * pageblocks that region's counter.  For every exclusive region:
  * the same for its own free_area with page_is_cma_free(), inside the
  * region, its free pages not marked handed out in the bitmap, no page of
  * the region PageBuddy() nor on a pcp list, every free head found by a walk

@@ -9,6 +9,7 @@
 #include <linux/cma.h>
 #include <linux/jump_label.h>
 #include <linux/mmzone.h>
+#include <linux/sched.h>
 
 struct cma;
 struct seq_file;
@@ -25,6 +26,8 @@ struct seq_file;
  *	MIGRATE_MOVABLE_EXCLUSIVE list is used.  Protected by @zone->lock,
  *	like the zone's own, so that the same buddy code serves both and a
  *	page can move between them atomically.
+ * @nr_free_sticky: pages of a sticky region on its zone's sticky lists,
+ *	counted where those lists change (account_freepages()); zone->lock
  * @nr_releasing: cma_release() calls between clearing their pages' bitmap
  *	bits and the end of the free of those pages: the free-list checker
  *	does not call such a page lost, and a switch checks the chunk again
@@ -50,6 +53,7 @@ struct cma_region {
 	unsigned long base_pfn;
 	unsigned long end_pfn;
 	struct free_area free_area[NR_PAGE_ORDERS];
+	unsigned long nr_free_sticky;
 	atomic_t nr_releasing;
 	atomic_long_t nr_bad_release;
 	struct mutex mode_lock;		/* a switch vs. cma_alloc() */
@@ -68,6 +72,8 @@ DECLARE_STATIC_KEY_FALSE(cma_region_exclusive_key);
 DECLARE_STATIC_KEY_FALSE(cma_region_sticky_key);
 
 struct cma_region *cma_region_of_pfn(unsigned long pfn);
+void cma_region_account_sticky(struct zone *zone, struct page *page,
+			       int nr_pages);
 struct free_area *cma_region_free_area(unsigned long pfn);
 unsigned int cma_region_check_free_lists(void);
 void __cma_region_free_pages(struct page *page, unsigned long pfn,
@@ -152,6 +158,17 @@ static inline bool cma_region_sticky_mt(int migratetype)
 }
 
 /*
+ * In a memalloc_nocma_save() scope (a switch's migration targets), movable
+ * allocations get no ALLOC_CMA.  Nothing to test until a sticky region
+ * exists: only a switch opens such a scope.
+ */
+static inline bool cma_region_nocma_scope(void)
+{
+	return static_branch_unlikely(&cma_region_sticky_key) &&
+	       (current->flags & PF_MEMALLOC_NOCMA);
+}
+
+/*
  * Asked under the pcp lock by a free that read a sticky type before taking
  * it: has a switch made the block exclusive since?  Then the page goes to
  * its region, not onto a pcp list.  region_make_exclusive() says why the
@@ -177,6 +194,16 @@ static inline bool cma_has_region(const struct cma *cma)
 }
 
 #else /* CONFIG_CMA_STICKY */
+
+static inline bool cma_region_nocma_scope(void)
+{
+	return false;
+}
+
+static inline void cma_region_account_sticky(struct zone *zone,
+					     struct page *page, int nr_pages)
+{
+}
 
 static inline void cma_region_lock_mode(struct cma *cma)
 {

@@ -936,6 +936,17 @@ static unsigned long vm_event_sum(enum vm_event_item item)
 	return v;
 }
 
+/* At the end of a case, even an aborted one: the region is sticky again. */
+static void sticky_restore(void *data)
+{
+	struct cma *cma = data;
+
+	if (cma_region_mode(cma) != CMA_REGION_STICKY &&
+	    cma_region_set_mode(cma, CMA_REGION_STICKY))
+		pr_err("cma_sticky test: %s could not be made sticky again\n",
+		       cma->name);
+}
+
 static struct cma *sticky_cma(struct kunit *test)
 {
 	unsigned int i;
@@ -943,12 +954,16 @@ static struct cma *sticky_cma(struct kunit *test)
 	for (i = 0; i < cma_area_count; i++) {
 		struct cma *cma = &cma_areas[i];
 
-		if (!strcmp(cma->name, "shared") && cma->region &&
-		    cma_region_mode(cma) == CMA_REGION_STICKY &&
-		    cma->count >= SZ_16M / PAGE_SIZE)
-			return cma;
+		if (strcmp(cma->name, "shared") || !cma->region ||
+		    cma->count < SZ_16M / PAGE_SIZE)
+			continue;
+		/* an earlier case that switched it failed to switch it back */
+		KUNIT_ASSERT_EQ_MSG(test, cma_region_mode(cma), CMA_REGION_STICKY,
+				    "area 'shared' is not sticky");
+		KUNIT_ASSERT_EQ(test, kunit_add_action(test, sticky_restore, cma), 0);
+		return cma;
 	}
-	kunit_skip(test, "no sticky area 'shared' of 16 MiB (cma_region=shared:256M:sticky)");
+	kunit_skip(test, "no region 'shared' of 16 MiB (cma_region=shared:256M:sticky)");
 	return NULL;
 }
 
@@ -1420,6 +1435,101 @@ static void sticky_test_counted_as_cma(struct kunit *test)
 }
 
 /*
+ * A switch's migration targets: movable allocations in a
+ * memalloc_nocma_save() scope take no page of a sticky or CMA block, not
+ * even one a refill left on this cpu's movable pcp list.
+ */
+static void sticky_test_nocma_scope(struct kunit *test)
+{
+	struct cma *cma = sticky_cma(test);
+	unsigned int i, n = 1024, got = 0, bad = 0, nocma;
+	struct page **pages, *warm;
+
+	pages = kunit_kcalloc(test, n, sizeof(*pages), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pages);
+	KUNIT_ASSERT_GT(test, cma_region_nr_free(cma->region), 4UL * n);
+	drain_all_pages(NULL);
+	/* outside the scope: sticky first, and the pcp refill is sticky too */
+	warm = alloc_page(GFP_HIGHUSER_MOVABLE);
+	KUNIT_ASSERT_NOT_NULL(test, warm);
+	KUNIT_EXPECT_TRUE(test, is_migrate_sticky_page(warm));
+	__free_page(warm);
+
+	nocma = memalloc_nocma_save();
+	for (i = 0; i < n; i++) {
+		unsigned int order = i % 128 ? 0 : pageblock_order;
+		int mt;
+
+		pages[i] = alloc_pages(GFP_HIGHUSER_MOVABLE | __GFP_NOWARN,
+				       order);
+		if (!pages[i])
+			continue;
+		got++;
+		mt = get_pageblock_migratetype(pages[i]);
+		if (is_migrate_sticky(mt) || is_migrate_cma(mt))
+			bad++;
+	}
+	memalloc_nocma_restore(nocma);
+	for (i = 0; i < n; i++)
+		if (pages[i])
+			__free_pages(pages[i], i % 128 ? 0 : pageblock_order);
+	KUNIT_EXPECT_GE(test, got, n - n / 128);
+	KUNIT_EXPECT_EQ_MSG(test, bad, 0U,
+			    "%u of %u movable pages in the scope from CMA memory",
+			    bad, got);
+}
+
+/*
+ * The free sticky counts are kept where the lists change: the checker's
+ * walks agree with them after an allocation and a release of the region,
+ * and it finds a count that drifted by one page, the region's or the zone's.
+ */
+static void sticky_test_free_counters(struct kunit *test)
+{
+	struct cma *cma = sticky_cma(test);
+	struct cma_region *region = cma->region;
+	struct zone *zone = region->zone, *z;
+	unsigned long before = cma_region_nr_free(region), flags;
+	struct page *page;
+
+	KUNIT_EXPECT_EQ(test, cma_region_check_free_lists(), 0);
+	page = cma_alloc(cma, 1024, 0, false);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_EXPECT_LE(test, cma_region_nr_free(region), before - 1024 + 64);
+	KUNIT_EXPECT_EQ(test, cma_region_check_free_lists(), 0);
+	KUNIT_EXPECT_TRUE(test, cma_release(cma, page, 1024));
+	drain_all_pages(zone);
+	KUNIT_EXPECT_GE(test, cma_region_nr_free(region), before - 64);
+	KUNIT_EXPECT_EQ(test, cma_region_check_free_lists(), 0);
+
+	/* zones without a sticky region: the sticky screen stops at once */
+	for_each_populated_zone(z) {
+		bool has = false;
+		unsigned int i;
+
+		for (i = 0; i < cma_area_count; i++)
+			has |= cma_areas[i].region && cma_areas[i].region->zone == z &&
+			       cma_region_mode(&cma_areas[i]) == CMA_REGION_STICKY;
+		if (!has)
+			KUNIT_EXPECT_EQ(test, READ_ONCE(z->nr_free_sticky), 0UL);
+	}
+
+	spin_lock_irqsave(&zone->lock, flags);
+	region->nr_free_sticky++;
+	spin_unlock_irqrestore(&zone->lock, flags);
+	KUNIT_EXPECT_GT(test, cma_region_check_free_lists(), 0);
+	spin_lock_irqsave(&zone->lock, flags);
+	region->nr_free_sticky--;
+	zone->nr_free_sticky++;
+	spin_unlock_irqrestore(&zone->lock, flags);
+	KUNIT_EXPECT_GT(test, cma_region_check_free_lists(), 0);
+	spin_lock_irqsave(&zone->lock, flags);
+	zone->nr_free_sticky--;
+	spin_unlock_irqrestore(&zone->lock, flags);
+	KUNIT_EXPECT_EQ(test, cma_region_check_free_lists(), 0);
+}
+
+/*
  * The races of a sticky -> exclusive switch, driven deterministically
  * through the windows page_alloc_cma.c opens to KUnit
  * (region_switch_window(), cma_region_free_window()).
@@ -1463,6 +1573,11 @@ static void race_release_then_take(struct cma *cma)
 	}
 }
 
+static void race_fput(void *file)
+{
+	fput(file);
+}
+
 /*
  * Race 1: a release during the vacate gives pages back that a movable
  * allocation takes at once.  The switch must find them and vacate again:
@@ -1481,6 +1596,7 @@ static void sticky_test_switch_release_race(struct kunit *test)
 	used = cma_bitmap_used(cma);
 	race.file = shmem_kernel_file_setup("cma_sticky_race", race.n << PAGE_SHIFT, 0);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(race.file));
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, race_fput, race.file), 0);
 
 	kunit_activate_static_stub(test, region_switch_window,
 				   race_release_then_take);
@@ -1509,7 +1625,6 @@ static void sticky_test_switch_release_race(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, cma_region_check_free_lists(), 0);
 
 	KUNIT_EXPECT_EQ(test, cma_region_set_mode(cma, CMA_REGION_STICKY), 0);
-	fput(race.file);
 }
 
 /*
@@ -1544,11 +1659,7 @@ static void sticky_test_switch_stale_free(struct kunit *test)
 	race = (typeof(race)){ .test = test, .cma = cma, .count = 1 };
 	KUNIT_ASSERT_EQ(test, cma_region_set_mode(cma, CMA_REGION_EXCLUSIVE), 0);
 	race.held = cma_alloc(cma, 1, 0, false);
-	if (!race.held) {
-		cma_region_set_mode(cma, CMA_REGION_STICKY);
-		KUNIT_FAIL(test, "no page from the exclusive region");
-		return;
-	}
+	KUNIT_ASSERT_NOT_NULL_MSG(test, race.held, "no page from the exclusive region");
 	off = page_to_pfn(race.held) - cma->base_pfn;
 	get_page(race.held);			/* a mapping's reference, say */
 	/* free_contig_range() warns of the page still in use */
@@ -1658,6 +1769,8 @@ static struct kunit_case cma_sticky_test_cases[] = {
 	KUNIT_CASE(sticky_test_placement),
 	KUNIT_CASE(sticky_test_alloc_direct),
 	KUNIT_CASE(sticky_test_counted_as_cma),
+	KUNIT_CASE_SLOW(sticky_test_free_counters),
+	KUNIT_CASE(sticky_test_nocma_scope),
 	KUNIT_CASE_SLOW(sticky_test_vacate),
 	KUNIT_CASE_SLOW(sticky_test_contig_pcp),
 	KUNIT_CASE(sticky_test_others_refused),

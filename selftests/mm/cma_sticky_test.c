@@ -12,7 +12,7 @@
  *   pressure with an allocation outstanding, every counter exact;
  * - a switch that cannot vacate fails with EBUSY and changes nothing; one
  *   the zone cannot absorb (an mlocked hog) fails with ENOMEM at once and
- *   kills no one;
+ *   kills no one; the pages it migrates land in no other sticky region;
  * - after a switch the zones' lowmem reserves match their managed pages;
  * - switches under device allocations, memory churn, THP and compaction
  *   for CMA_STRESS_SECONDS (120 by default) leave every counter exact;
@@ -536,6 +536,80 @@ TEST_F_TIMEOUT(sticky, switch_refused_without_room, 600)
 	/* with the memory back the same switch goes through */
 	EXPECT_EQ(0, write_str(self->sys, "mode", "exclusive"));
 	EXPECT_EQ(0, write_str(self->sys, "mode", "sticky"));
+}
+
+/*
+ * An idle exclusive area other than ours, or -1: its name in @name.  It
+ * serves as a second sticky region for a while.
+ */
+static long idle_exclusive_area(char *name, size_t size)
+{
+	struct dirent *de;
+	long count = -1;
+	DIR *d;
+
+	d = opendir(CMA_SYSFS);
+	if (!d)
+		return -1;
+	while (count < 0 && (de = readdir(d))) {
+		char dir[PATH_MAX], dbg[PATH_MAX], mode[32];
+
+		if (de->d_name[0] == '.' || !strcmp(de->d_name, AREA))
+			continue;
+		snprintf(dir, sizeof(dir), "%s/%s", CMA_SYSFS, de->d_name);
+		snprintf(dbg, sizeof(dbg), "%s/%s", CMA_DEBUGFS, de->d_name);
+		if (read_str(dir, "mode", mode, sizeof(mode)) ||
+		    strcmp(mode, "exclusive"))
+			continue;
+		if (read_long(dir, "free_pages") != read_long(dbg, "count"))
+			continue;
+		snprintf(name, size, "%s", de->d_name);
+		count = read_long(dbg, "count");
+	}
+	closedir(d);
+	return count;
+}
+
+/*
+ * The switch migrates the region's pages out with no ALLOC_CMA: none of
+ * them lands in another sticky region, although movable allocations fill
+ * sticky regions first.  An idle exclusive area is made sticky for the
+ * test: the pages of ours must not fill it.
+ */
+TEST_F_TIMEOUT(sticky, switch_targets_outside_sticky, 600)
+{
+	char other[NAME_MAX + 1], osys[PATH_MAX];
+	long ocount, ofree0, ofree1, in, mig0, mig;
+	size_t len = self->count / 2 * page_size;
+	unsigned char *p;
+
+	ocount = idle_exclusive_area(other, sizeof(other));
+	if (ocount <= 0)
+		SKIP(return, "no idle exclusive area to make sticky");
+	snprintf(osys, sizeof(osys), "%s/%s", CMA_SYSFS, other);
+
+	/* anon memory fills our region first (the other is exclusive yet) */
+	p = map_touch(len, -1, 9);
+	ASSERT_NE(NULL, p);
+	in = pages_in(p, len, self->base, self->count);
+	ASSERT_GT(in, (long)self->count / 4);
+	ASSERT_EQ(0, write_str(osys, "mode", "sticky"));
+	ofree0 = read_long(osys, "free_pages");
+
+	mig0 = vmstat_read("pgmigrate_success");
+	EXPECT_EQ(0, write_str(self->sys, "mode", "exclusive"));
+	mig = vmstat_read("pgmigrate_success") - mig0;
+	ofree1 = read_long(osys, "free_pages");
+	TH_LOG("%ld of our pages in the region, %ld migrated; %s free %ld -> %ld of %ld",
+	       in, mig, other, ofree0, ofree1, ocount);
+	/* others' movable allocations meanwhile may take a few */
+	EXPECT_GE(ofree1, ofree0 - 256);
+	EXPECT_TRUE(check_pattern(p, len, 9));
+
+	EXPECT_EQ(0, write_str(self->sys, "mode", "sticky"));
+	EXPECT_EQ(0, write_str(osys, "mode", "exclusive"));
+	EXPECT_EQ(ocount, read_long(osys, "free_pages"));
+	munmap(p, len);
 }
 
 #define MAX_ZONES 8
