@@ -1005,6 +1005,33 @@ static unsigned long region_find_stranger(struct cma_region *region,
 	return min(pfn, end);
 }
 
+#if IS_ENABLED(CONFIG_CMA_STICKY_KUNIT_TEST)
+/* KUnit's way in between the vacate and the move of a switch. */
+static noinline void region_switch_window(struct cma *cma)
+{
+	KUNIT_STATIC_STUB_REDIRECT(region_switch_window, cma);
+}
+
+/* ... and into a chunk's wait for a release in flight. */
+static noinline void region_chunk_window(struct cma_region *region)
+{
+	KUNIT_STATIC_STUB_REDIRECT(region_chunk_window, region);
+}
+
+void cma_region_free_window(struct page *page)
+{
+	KUNIT_STATIC_STUB_REDIRECT(cma_region_free_window, page);
+}
+#else
+static inline void region_switch_window(struct cma *cma)
+{
+}
+
+static inline void region_chunk_window(struct cma_region *region)
+{
+}
+#endif
+
 /*
  * Move @region's free pages between the zone's lists and its own, a chunk
  * of MAX_ORDER_NR_PAGES per hold of zone->lock, so that no section with
@@ -1050,6 +1077,7 @@ static unsigned long region_move_chunks(struct cma_region *region,
 					    ktime_get_ns() - t0);
 		if (stranger && atomic_read(&region->nr_releasing) &&
 		    ++tries < REGION_CHUNK_TRIES) {
+			region_chunk_window(region);
 			usleep_range(100, 200);
 			next = pfn;	/* the same chunk again */
 			continue;
@@ -1061,23 +1089,6 @@ static unsigned long region_move_chunks(struct cma_region *region,
 	}
 	return end;
 }
-
-#if IS_ENABLED(CONFIG_CMA_STICKY_KUNIT_TEST)
-/* KUnit's way in between the vacate and the move of a switch. */
-static noinline void region_switch_window(struct cma *cma)
-{
-	KUNIT_STATIC_STUB_REDIRECT(region_switch_window, cma);
-}
-
-void cma_region_free_window(struct page *page)
-{
-	KUNIT_STATIC_STUB_REDIRECT(cma_region_free_window, page);
-}
-#else
-static inline void region_switch_window(struct cma *cma)
-{
-}
-#endif
 
 /*
  * Before a sticky -> exclusive switch: can the zone take the movable pages

@@ -1473,6 +1473,8 @@ static void sticky_test_nocma_scope(struct kunit *test)
 	for (i = 0; i < n; i++)
 		if (pages[i])
 			__free_pages(pages[i], i % 128 ? 0 : pageblock_order);
+	/* the next cases expect sticky pages, not these, on the pcp lists */
+	drain_all_pages(NULL);
 	KUNIT_EXPECT_GE(test, got, n - n / 128);
 	KUNIT_EXPECT_EQ_MSG(test, bad, 0U,
 			    "%u of %u movable pages in the scope from CMA memory",
@@ -1627,6 +1629,161 @@ static void sticky_test_switch_release_race(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, cma_region_set_mode(cma, CMA_REGION_STICKY), 0);
 }
 
+/* Ranges the device holds, one released by each round of a switch. */
+static struct page *round_held[REGION_SWITCH_ROUNDS + 1];
+
+/*
+ * Between the vacate and the move of every round: the device releases one
+ * more range and shmem pages take it.
+ */
+static void race_release_each_round(struct cma *cma)
+{
+	unsigned long pfn0, i, in = 0;
+	struct page *held;
+
+	if (cma != race.cma || race.calls >= ARRAY_SIZE(round_held))
+		return;
+	held = round_held[race.calls++];
+	pfn0 = page_to_pfn(held);
+	KUNIT_EXPECT_TRUE(race.test, cma_release(cma, held, race.count));
+	drain_all_pages(NULL);
+	for (i = 0; i < race.n; i++) {
+		pgoff_t index = race.calls * race.n + i;
+		struct page *page;
+
+		page = shmem_read_mapping_page(race.file->f_mapping, index);
+		if (IS_ERR(page))
+			break;
+		memset_page(page, 0, (u8)index, PAGE_SIZE);
+		set_page_dirty(page);
+		if (page_to_pfn(page) >= pfn0 &&
+		    page_to_pfn(page) < pfn0 + race.count)
+			in++;
+		put_page(page);
+	}
+	race.in += !!in;	/* rounds that left a stranger */
+}
+
+/*
+ * A stranger in every round: after REGION_SWITCH_ROUNDS rounds the switch
+ * gives up with -EBUSY and leaves the region as it was, sticky in every
+ * block, what the device still holds held, nothing lost.
+ */
+static void sticky_test_switch_gives_up(struct kunit *test)
+{
+	struct cma *cma = sticky_cma(test);
+	struct cma_region *region = cma->region;
+	unsigned long used, strangers = region->nr_strangers, i;
+	int ret;
+
+	race = (typeof(race)){ .test = test, .cma = cma, .count = 16, .n = 64 };
+	for (i = 0; i < ARRAY_SIZE(round_held); i++) {
+		round_held[i] = cma_alloc(cma, race.count, 0, false);
+		KUNIT_ASSERT_NOT_NULL(test, round_held[i]);
+	}
+	used = cma_bitmap_used(cma);
+	race.file = shmem_kernel_file_setup("cma_sticky_rounds",
+					    (ARRAY_SIZE(round_held) + 1) *
+					    race.n << PAGE_SHIFT, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(race.file));
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, race_fput, race.file), 0);
+
+	kunit_activate_static_stub(test, region_switch_window,
+				   race_release_each_round);
+	ret = cma_region_set_mode(cma, CMA_REGION_EXCLUSIVE);
+	kunit_deactivate_static_stub(test, region_switch_window);
+	KUNIT_ASSERT_EQ_MSG(test, race.in, (unsigned long)REGION_SWITCH_ROUNDS,
+			    "not every round found a stranger: the case did not race");
+	KUNIT_EXPECT_EQ(test, ret, -EBUSY);
+	KUNIT_EXPECT_EQ(test, race.calls, REGION_SWITCH_ROUNDS);
+	KUNIT_EXPECT_EQ(test, region->nr_strangers - strangers,
+			(unsigned long)REGION_SWITCH_ROUNDS);
+
+	KUNIT_EXPECT_EQ(test, cma_region_mode(cma), CMA_REGION_STICKY);
+	KUNIT_EXPECT_TRUE(test, region_all_blocks(region, MIGRATE_MOVABLE_STICKY));
+	KUNIT_EXPECT_EQ(test, cma_bitmap_used(cma),
+			used - REGION_SWITCH_ROUNDS * race.count);
+	for (i = 0; i < REGION_SWITCH_ROUNDS * race.n; i++) {
+		pgoff_t index = race.n + i;
+		struct page *page;
+
+		page = shmem_read_mapping_page(race.file->f_mapping, index);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(page));
+		KUNIT_EXPECT_EQ(test, *(u8 *)page_address(page), (u8)index);
+		put_page(page);
+	}
+	KUNIT_EXPECT_EQ(test, cma_region_check_free_lists(), 0);
+	/* the one range no round released is still the device's */
+	KUNIT_EXPECT_TRUE(test, cma_release(cma, round_held[REGION_SWITCH_ROUNDS],
+					    race.count));
+}
+
+/*
+ * Between the vacate and the move: a cma_release() has counted itself in
+ * flight and cleared its bits; it frees its pages later.
+ */
+static void race_release_in_flight(struct cma *cma)
+{
+	unsigned long off = page_to_pfn(race.held) - cma->base_pfn, flags;
+
+	if (cma != race.cma || race.calls++)
+		return;
+	atomic_inc(&cma->region->nr_releasing);
+	spin_lock_irqsave(&cma->lock, flags);
+	bitmap_clear(cma->bitmap, off, race.count);
+	spin_unlock_irqrestore(&cma->lock, flags);
+}
+
+/* The switch waits on the chunk: the release frees its pages and ends. */
+static void race_release_lands(struct cma_region *region)
+{
+	if (region != race.cma->region || race.n++)
+		return;
+	free_contig_range(page_to_pfn(race.held), race.count);
+	atomic_dec(&region->nr_releasing);
+}
+
+/*
+ * A release in flight when the switch checks a chunk (bits cleared, pages
+ * not free yet): the switch checks that chunk again a little later instead
+ * of vacating again, and succeeds with no extra round.
+ */
+static void sticky_test_switch_release_in_flight(struct kunit *test)
+{
+	struct cma *cma = sticky_cma(test);
+	struct cma_region *region = cma->region;
+	unsigned long used, strangers = region->nr_strangers;
+
+	race = (typeof(race)){ .test = test, .cma = cma, .count = 16 };
+	race.held = cma_alloc(cma, race.count, 0, false);
+	KUNIT_ASSERT_NOT_NULL(test, race.held);
+	used = cma_bitmap_used(cma);
+
+	kunit_activate_static_stub(test, region_switch_window,
+				   race_release_in_flight);
+	kunit_activate_static_stub(test, region_chunk_window,
+				   race_release_lands);
+	race.ret = cma_region_set_mode(cma, CMA_REGION_EXCLUSIVE);
+	kunit_deactivate_static_stub(test, region_chunk_window);
+	kunit_deactivate_static_stub(test, region_switch_window);
+	if (race.calls && !race.n) {
+		/* the switch never waited: end the release here */
+		free_contig_range(page_to_pfn(race.held), race.count);
+		atomic_dec(&region->nr_releasing);
+	}
+	KUNIT_ASSERT_EQ(test, race.calls, 1);
+	KUNIT_EXPECT_EQ_MSG(test, race.n, 1UL,
+			    "the switch did not wait on the chunk of the release");
+	KUNIT_EXPECT_EQ(test, race.ret, 0);
+	KUNIT_EXPECT_EQ(test, region->nr_strangers, strangers);
+	KUNIT_EXPECT_EQ(test, atomic_read(&region->nr_releasing), 0);
+	KUNIT_EXPECT_EQ(test, cma_region_mode(cma), CMA_REGION_EXCLUSIVE);
+	KUNIT_EXPECT_EQ(test, cma_bitmap_used(cma), used - race.count);
+	KUNIT_EXPECT_EQ(test, cma_region_nr_free(region),
+			cma->count - (used - race.count));
+	KUNIT_EXPECT_EQ(test, cma_region_check_free_lists(), 0);
+}
+
 /*
  * In an exclusive free's window: the region becomes sticky and a new
  * allocation marks the page's range (as cma_alloc() does before it
@@ -1765,6 +1922,38 @@ static void sticky_test_switch_pcp_race(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, cma_region_set_mode(cma, CMA_REGION_STICKY), 0);
 }
 
+/*
+ * Race 3 through free_unref_folios(), the batch free of folios_put() and
+ * release_pages(): the type read before the pcp lock says sticky, a whole
+ * switch runs, and the page must still reach the region.
+ */
+static void sticky_test_switch_pcp_race_batch(struct kunit *test)
+{
+	struct cma *cma = sticky_cma(test);
+	struct cma_region *region = cma->region;
+	struct folio_batch fbatch;
+	unsigned long used;
+
+	race = (typeof(race)){ .test = test, .cma = cma, .count = 1 };
+	race.held = cma_alloc(cma, 1, 0, false);
+	KUNIT_ASSERT_NOT_NULL(test, race.held);
+	used = cma_bitmap_used(cma);
+
+	folio_batch_init(&fbatch);
+	folio_batch_add(&fbatch, page_folio(race.held));
+	kunit_activate_static_stub(test, cma_region_free_window,
+				   race_switch_in_free);
+	folios_put(&fbatch);
+	kunit_deactivate_static_stub(test, cma_region_free_window);
+	KUNIT_EXPECT_GE_MSG(test, race.calls, 1, "the batch free never read a sticky type");
+	KUNIT_EXPECT_EQ(test, race.ret, 0);
+
+	KUNIT_EXPECT_EQ(test, cma_region_mode(cma), CMA_REGION_EXCLUSIVE);
+	KUNIT_EXPECT_EQ(test, cma_bitmap_used(cma), used - 1);
+	KUNIT_EXPECT_EQ(test, cma_region_nr_free(region), cma->count - (used - 1));
+	KUNIT_EXPECT_EQ(test, cma_region_check_free_lists(), 0);
+}
+
 static struct kunit_case cma_sticky_test_cases[] = {
 	KUNIT_CASE(sticky_test_placement),
 	KUNIT_CASE(sticky_test_alloc_direct),
@@ -1777,7 +1966,10 @@ static struct kunit_case cma_sticky_test_cases[] = {
 	KUNIT_CASE_SLOW(sticky_test_switch),
 	KUNIT_CASE_SLOW(sticky_test_switch_fails_cleanly),
 	KUNIT_CASE_SLOW(sticky_test_switch_release_race),
+	KUNIT_CASE_SLOW(sticky_test_switch_gives_up),
+	KUNIT_CASE_SLOW(sticky_test_switch_release_in_flight),
 	KUNIT_CASE_SLOW(sticky_test_switch_pcp_race),
+	KUNIT_CASE_SLOW(sticky_test_switch_pcp_race_batch),
 	KUNIT_CASE(sticky_test_release_in_irq),
 	KUNIT_CASE_SLOW(sticky_test_switch_stale_free),
 	KUNIT_CASE(sticky_test_bad_input),
