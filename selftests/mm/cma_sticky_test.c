@@ -749,6 +749,73 @@ static long stress_device(const char *dbg, double end, unsigned int seed,
 }
 
 /* Until the deadline: anon memory churn, THP mappings, compaction. */
+/*
+ * Pages of the region held by a pipe: anon pages (movable, so in the sticky
+ * region first) spliced into a pipe, which holds references the switch
+ * cannot migrate, for 300 ms of every second; then dropped, while the
+ * switch goes on.
+ */
+static void stress_hold(double end)
+{
+	size_t len = 1UL << 20;
+	static char buf[1 << 16];
+
+	while (now_ms() < end) {
+		unsigned char *p = map_touch(len, -1, 11);
+		struct iovec iov = { .iov_base = p, .iov_len = len };
+		int fds[2];
+
+		if (!p || pipe(fds)) {
+			if (p)
+				munmap(p, len);
+			usleep(100 * 1000);
+			continue;
+		}
+		fcntl(fds[1], F_SETPIPE_SZ, (int)len);
+		if (vmsplice(fds[1], &iov, 1, SPLICE_F_NONBLOCK) > 0) {
+			munmap(p, len);		/* the pipe holds the pages */
+			p = NULL;
+			usleep(300 * 1000);
+			fcntl(fds[0], F_SETFL, O_NONBLOCK);
+			while (read(fds[0], buf, sizeof(buf)) > 0)
+				;
+		}
+		close(fds[0]);
+		close(fds[1]);
+		if (p)
+			munmap(p, len);
+		usleep(700 * 1000);
+	}
+}
+
+/*
+ * File pages: a tmpfs file (movable page cache) faulted in through a
+ * shared mapping, read back with read(), then dropped.
+ */
+static void stress_page_in(size_t len)
+{
+	char path[] = "/tmp/cma_stress_XXXXXX";
+	static char buf[1 << 16];
+	unsigned char *p;
+	size_t i;
+	int fd = mkstemp(path);
+
+	if (fd < 0)
+		return;
+	unlink(path);
+	if (ftruncate(fd, len) == 0) {
+		p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (p != MAP_FAILED) {
+			for (i = 0; i < len; i += page_size)
+				p[i] = (unsigned char)i;
+			munmap(p, len);
+		}
+		while (read(fd, buf, sizeof(buf)) > 0)
+			;
+	}
+	close(fd);
+}
+
 static void stress_pressure(double end, int kind)
 {
 	size_t len = 32UL << 20;
@@ -772,6 +839,12 @@ static void stress_pressure(double end, int kind)
 			memset(p, 3, len);
 			munmap(p, len);
 			break;
+		case 2:
+			stress_hold(end);
+			break;
+		case 3:
+			stress_page_in(len);
+			break;
 		default:
 			fd = open("/proc/sys/vm/compact_memory", O_WRONLY);
 			if (fd >= 0) {
@@ -788,8 +861,9 @@ static void stress_pressure(double end, int kind)
 /*
  * The switch under everything at once, for CMA_STRESS_SECONDS (default
  * 120): a switch loop; two device processes allocating and releasing
- * random sizes of the area at once (debugfs); anon churn, THP faults and
- * compaction.  Every switch succeeds or fails
+ * random sizes of the area at once (debugfs); anon churn, THP faults,
+ * pages of the region held by a pipe (vmsplice) and dropped, tmpfs pages
+ * paged in through a mapping, and compaction.  Every switch succeeds or fails
  * cleanly (EBUSY, ENOMEM); at the end every counter is back to its value
  * before, the whole region is free when switched to exclusive, and the
  * kernel's free-list checker finds nothing.
@@ -804,13 +878,13 @@ TEST_F_TIMEOUT(sticky, switch_stress, 1800)
 	long sw = 0, busy = 0, nomem = 0, counts[2] = { 0, 0 }, left;
 	const char *env = getenv("CMA_STRESS_SECONDS");
 	double secs = env ? atof(env) : 120, end;
-	pid_t kids[5];
+	pid_t kids[7];
 	int i, ret, status, pipefd[2];
 
 	ASSERT_GT(secs, 0);
 	ASSERT_EQ(0, pipe(pipefd));
 	end = now_ms() + secs * 1e3;
-	for (i = 0; i < 5; i++) {
+	for (i = 0; i < 7; i++) {
 		kids[i] = fork();
 		ASSERT_GE(kids[i], 0);
 		if (kids[i])
@@ -843,7 +917,7 @@ TEST_F_TIMEOUT(sticky, switch_stress, 1800)
 			i--;	/* the same direction again */
 	}
 	EXPECT_EQ(0, write_str(self->sys, "mode", "sticky"));
-	for (i = 0; i < 5; i++) {
+	for (i = 0; i < 7; i++) {
 		ASSERT_EQ(kids[i], waitpid(kids[i], &status, 0));
 		EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
 	}
