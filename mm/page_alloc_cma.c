@@ -1094,9 +1094,9 @@ static unsigned long region_move_chunks(struct cma_region *region,
  * Before a sticky -> exclusive switch: can the zone take the movable pages
  * living in the region and still be above its high watermark without the
  * region?  What takes them is the zone's free memory outside every CMA and
- * sticky range (region_vacate() migrates in a memalloc_nocma_save() scope)
- * and what reclaim can free (the region's own pages, which must move, are
- * not counted as reclaimable).  A switch the zone cannot absorb would push
+ * sticky range and the highatomic reserve (region_vacate() migrates in a
+ * memalloc_nocma_save() scope) and what reclaim can free outside those
+ * ranges.  A switch the zone cannot absorb would push
  * it into reclaim and the OOM killer for pages it then never gets back.
  */
 static int region_check_room(struct cma *cma)
@@ -1104,16 +1104,23 @@ static int region_check_room(struct cma *cma)
 	struct cma_region *region = cma->region;
 	struct zone *zone = region->zone;
 	unsigned long free_in = sticky_nr_free(region), held, flags;
-	unsigned long in_use, free_out, reclaimable, need;
+	unsigned long in_use, free_out, free_cma, reclaimable, need;
 
 	spin_lock_irqsave(&cma->lock, flags);
 	held = bitmap_weight(cma->bitmap, cma->count);
 	spin_unlock_irqrestore(&cma->lock, flags);
 	in_use = cma->count - min(cma->count, held + free_in);
+	free_cma = zone_page_state_snapshot(zone, NR_FREE_CMA_PAGES);
 	free_out = zone_page_state_snapshot(zone, NR_FREE_PAGES);
-	free_out -= min(free_out, zone_page_state_snapshot(zone, NR_FREE_CMA_PAGES));
+	free_out -= min(free_out, free_cma + READ_ONCE(zone->nr_free_highatomic));
+	/*
+	 * What reclaim frees in a CMA or sticky range (this region's own
+	 * pages included) the migration cannot use: count every page in use
+	 * there as reclaimable, at worst.
+	 */
 	reclaimable = zone_reclaimable_pages(zone);
-	reclaimable -= min(reclaimable, in_use);
+	reclaimable -= min(reclaimable,
+			   zone->cma_pages - min(zone->cma_pages, free_cma));
 	need = in_use + high_wmark_pages(zone);
 	if (free_out + reclaimable >= need)
 		return 0;
@@ -1761,11 +1768,22 @@ static unsigned int check_one_zone(struct zone *zone, bool quiet,
 	for (i = 0; i < cma_area_count; i++) {
 		struct cma_region *region = READ_ONCE(cma_areas[i].region);
 
+		/*
+		 * Mid-switch to sticky, an exclusive region's moved chunks are
+		 * PageBuddy on the zone's lists: its own checks wait.
+		 */
 		if (region && region->zone == zone &&
-		    cma_is_exclusive(region->cma))
+		    cma_is_exclusive(region->cma) &&
+		    test_bit(0, &region->switching)) {
+			if (!c.quiet)
+				pr_info("cma_region check: %s is switching, not checked\n",
+					region->cma->name);
+		} else if (region && region->zone == zone &&
+			   cma_is_exclusive(region->cma)) {
 			check_region_lists(&c, region);
-		else if (region && region->zone == zone)
+		} else if (region && region->zone == zone) {
 			check_sticky_region(&c, region);
+		}
 	}
 	if (c.zone_sticky != zone->nr_free_sticky)
 		check_report(&c, "zone %s: %lu pages on the sticky lists, counter %lu",

@@ -943,8 +943,8 @@ static void sticky_restore(void *data)
 
 	if (cma_region_mode(cma) != CMA_REGION_STICKY &&
 	    cma_region_set_mode(cma, CMA_REGION_STICKY))
-		pr_err("cma_sticky test: %s could not be made sticky again\n",
-		       cma->name);
+		kunit_fail_current_test("%s could not be made sticky again",
+					cma->name);
 }
 
 static struct cma *sticky_cma(struct kunit *test)
@@ -1443,17 +1443,22 @@ static void sticky_test_nocma_scope(struct kunit *test)
 {
 	struct cma *cma = sticky_cma(test);
 	unsigned int i, n = 1024, got = 0, bad = 0, nocma;
-	struct page **pages, *warm;
+	struct page **pages, *warm, *bulk[64];
+	unsigned long nbulk;
 
 	pages = kunit_kcalloc(test, n, sizeof(*pages), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, pages);
 	KUNIT_ASSERT_GT(test, cma_region_nr_free(cma->region), 4UL * n);
 	drain_all_pages(NULL);
+	/* this cpu's pcp list, refilled with sticky pages, stays in use */
+	migrate_disable();
 	/* outside the scope: sticky first, and the pcp refill is sticky too */
 	warm = alloc_page(GFP_HIGHUSER_MOVABLE);
-	KUNIT_ASSERT_NOT_NULL(test, warm);
-	KUNIT_EXPECT_TRUE(test, is_migrate_sticky_page(warm));
-	__free_page(warm);
+	KUNIT_EXPECT_NOT_NULL(test, warm);
+	if (warm) {
+		KUNIT_EXPECT_TRUE(test, is_migrate_sticky_page(warm));
+		__free_page(warm);
+	}
 
 	nocma = memalloc_nocma_save();
 	for (i = 0; i < n; i++) {
@@ -1469,7 +1474,20 @@ static void sticky_test_nocma_scope(struct kunit *test)
 		if (is_migrate_sticky(mt) || is_migrate_cma(mt))
 			bad++;
 	}
+	/* the bulk allocator serves pcp lists too */
+	for (i = 0; i < 64; i++)
+		bulk[i] = NULL;
+	nbulk = alloc_pages_bulk_array(GFP_HIGHUSER_MOVABLE, 64, bulk);
 	memalloc_nocma_restore(nocma);
+	migrate_enable();
+	for (i = 0; i < nbulk; i++) {
+		int mt = get_pageblock_migratetype(bulk[i]);
+
+		if (is_migrate_sticky(mt) || is_migrate_cma(mt))
+			bad++;
+		__free_page(bulk[i]);
+	}
+	KUNIT_EXPECT_GT(test, nbulk, 0UL);
 	for (i = 0; i < n; i++)
 		if (pages[i])
 			__free_pages(pages[i], i % 128 ? 0 : pageblock_order);
@@ -1643,7 +1661,8 @@ static void race_release_each_round(struct cma *cma)
 
 	if (cma != race.cma || race.calls >= ARRAY_SIZE(round_held))
 		return;
-	held = round_held[race.calls++];
+	held = round_held[race.calls];
+	round_held[race.calls++] = NULL;
 	pfn0 = page_to_pfn(held);
 	KUNIT_EXPECT_TRUE(race.test, cma_release(cma, held, race.count));
 	drain_all_pages(NULL);
@@ -1664,6 +1683,19 @@ static void race_release_each_round(struct cma *cma)
 	race.in += !!in;	/* rounds that left a stranger */
 }
 
+/* At the end of the case, aborted or not: what the device still holds. */
+static void round_release(void *data)
+{
+	struct cma *cma = data;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(round_held); i++) {
+		if (round_held[i])
+			cma_release(cma, round_held[i], race.count);
+		round_held[i] = NULL;
+	}
+}
+
 /*
  * A stranger in every round: after REGION_SWITCH_ROUNDS rounds the switch
  * gives up with -EBUSY and leaves the region as it was, sticky in every
@@ -1677,6 +1709,7 @@ static void sticky_test_switch_gives_up(struct kunit *test)
 	int ret;
 
 	race = (typeof(race)){ .test = test, .cma = cma, .count = 16, .n = 64 };
+	KUNIT_ASSERT_EQ(test, kunit_add_action(test, round_release, cma), 0);
 	for (i = 0; i < ARRAY_SIZE(round_held); i++) {
 		round_held[i] = cma_alloc(cma, race.count, 0, false);
 		KUNIT_ASSERT_NOT_NULL(test, round_held[i]);
@@ -1692,9 +1725,9 @@ static void sticky_test_switch_gives_up(struct kunit *test)
 				   race_release_each_round);
 	ret = cma_region_set_mode(cma, CMA_REGION_EXCLUSIVE);
 	kunit_deactivate_static_stub(test, region_switch_window);
+	KUNIT_EXPECT_EQ(test, ret, -EBUSY);
 	KUNIT_ASSERT_EQ_MSG(test, race.in, (unsigned long)REGION_SWITCH_ROUNDS,
 			    "not every round found a stranger: the case did not race");
-	KUNIT_EXPECT_EQ(test, ret, -EBUSY);
 	KUNIT_EXPECT_EQ(test, race.calls, REGION_SWITCH_ROUNDS);
 	KUNIT_EXPECT_EQ(test, region->nr_strangers - strangers,
 			(unsigned long)REGION_SWITCH_ROUNDS);
@@ -1716,6 +1749,7 @@ static void sticky_test_switch_gives_up(struct kunit *test)
 	/* the one range no round released is still the device's */
 	KUNIT_EXPECT_TRUE(test, cma_release(cma, round_held[REGION_SWITCH_ROUNDS],
 					    race.count));
+	round_held[REGION_SWITCH_ROUNDS] = NULL;
 }
 
 /*
@@ -1770,6 +1804,9 @@ static void sticky_test_switch_release_in_flight(struct kunit *test)
 		/* the switch never waited: end the release here */
 		free_contig_range(page_to_pfn(race.held), race.count);
 		atomic_dec(&region->nr_releasing);
+	} else if (!race.calls) {
+		/* the switch failed before its window: still the device's */
+		cma_release(cma, race.held, race.count);
 	}
 	KUNIT_ASSERT_EQ(test, race.calls, 1);
 	KUNIT_EXPECT_EQ_MSG(test, race.n, 1UL,
