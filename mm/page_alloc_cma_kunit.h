@@ -1928,43 +1928,14 @@ static void race_switch_in_free(struct page *page)
 }
 
 /*
- * Race 3: a put_page() of a page the device held reads "sticky", a whole
- * switch runs, and the free goes on to the pcp lists.  The page must still
- * go to the region (its bit cleared), never onto a pcp list where any
- * movable allocation takes it.
+ * Race 3: a free of a page the device held reads "sticky", a whole switch
+ * runs in the free's window, and the free goes on to the pcp lists.  The
+ * page must still go to the region (its bit cleared), never onto a pcp
+ * list where any movable allocation takes it.  @batch: through
+ * folios_put() and free_unref_folios() instead of __free_page() and
+ * free_unref_page().
  */
-static void sticky_test_switch_pcp_race(struct kunit *test)
-{
-	struct cma *cma = sticky_cma(test);
-	struct cma_region *region = cma->region;
-	unsigned long used;
-
-	race = (typeof(race)){ .test = test, .cma = cma, .count = 1 };
-	race.held = cma_alloc(cma, 1, 0, false);
-	KUNIT_ASSERT_NOT_NULL(test, race.held);
-	used = cma_bitmap_used(cma);
-
-	kunit_activate_static_stub(test, cma_region_free_window,
-				   race_switch_in_free);
-	__free_page(race.held);		/* the put_page() path */
-	kunit_deactivate_static_stub(test, cma_region_free_window);
-	KUNIT_EXPECT_GE_MSG(test, race.calls, 1, "the free never read a sticky type");
-	KUNIT_EXPECT_EQ(test, race.ret, 0);
-
-	KUNIT_EXPECT_EQ(test, cma_region_mode(cma), CMA_REGION_EXCLUSIVE);
-	KUNIT_EXPECT_EQ(test, cma_bitmap_used(cma), used - 1);
-	KUNIT_EXPECT_EQ(test, cma_region_nr_free(region), cma->count - (used - 1));
-	KUNIT_EXPECT_EQ(test, cma_region_check_free_lists(), 0);
-
-	KUNIT_EXPECT_EQ(test, cma_region_set_mode(cma, CMA_REGION_STICKY), 0);
-}
-
-/*
- * Race 3 through free_unref_folios(), the batch free of folios_put() and
- * release_pages(): the type read before the pcp lock says sticky, a whole
- * switch runs, and the page must still reach the region.
- */
-static void sticky_test_switch_pcp_race_batch(struct kunit *test)
+static void switch_pcp_race(struct kunit *test, bool batch)
 {
 	struct cma *cma = sticky_cma(test);
 	struct cma_region *region = cma->region;
@@ -1980,15 +1951,28 @@ static void sticky_test_switch_pcp_race_batch(struct kunit *test)
 	folio_batch_add(&fbatch, page_folio(race.held));
 	kunit_activate_static_stub(test, cma_region_free_window,
 				   race_switch_in_free);
-	folios_put(&fbatch);
+	if (batch)
+		folios_put(&fbatch);
+	else
+		__free_page(race.held);		/* the put_page() path */
 	kunit_deactivate_static_stub(test, cma_region_free_window);
-	KUNIT_EXPECT_GE_MSG(test, race.calls, 1, "the batch free never read a sticky type");
+	KUNIT_EXPECT_GE_MSG(test, race.calls, 1, "the free never read a sticky type");
 	KUNIT_EXPECT_EQ(test, race.ret, 0);
 
 	KUNIT_EXPECT_EQ(test, cma_region_mode(cma), CMA_REGION_EXCLUSIVE);
 	KUNIT_EXPECT_EQ(test, cma_bitmap_used(cma), used - 1);
 	KUNIT_EXPECT_EQ(test, cma_region_nr_free(region), cma->count - (used - 1));
 	KUNIT_EXPECT_EQ(test, cma_region_check_free_lists(), 0);
+}
+
+static void sticky_test_switch_pcp_race(struct kunit *test)
+{
+	switch_pcp_race(test, false);
+}
+
+static void sticky_test_switch_pcp_race_batch(struct kunit *test)
+{
+	switch_pcp_race(test, true);
 }
 
 static struct kunit_case cma_sticky_test_cases[] = {
