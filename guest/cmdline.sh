@@ -4,11 +4,14 @@
 # "reserved" (cma=) is a MIGRATE_CMA area; cma_region= adds regions
 # ("kunit" is the exclusive one the cma_region KUnit suite needs, "kunit2"
 # the second exclusive one in the same zone its shuffle case needs, "shared"
-# the sticky one of the cma_sticky suite and of cma_sticky_test).
+# the sticky one of the cma_sticky suite and of cma_sticky_test).  Each
+# exclusive region holds 36 MiB: the upstream dma-buf heap selftest, run
+# unchanged on every heap, holds 32 buffers of 1 MiB at once while the
+# 1 MiB buffer of its first case is still mapped (it never unmaps it).
 RUN_CMDLINE="cma=64M cma_region=camera:64M:exclusive,shared:128M:sticky"
 # The malformed entries after "shared" must be refused with a message
 # and leave no area (cma_exclusive_test checks).
-CHECK_CMDLINE="cma=64M cma_region=kunit:32M:exclusive,kunit2:16M:exclusive,shared:256M:sticky"
+CHECK_CMDLINE="cma=64M cma_region=kunit:36M:exclusive,kunit2:36M:exclusive,shared:256M:sticky"
 CHECK_CMDLINE+=",bad:12Q:exclusive,odd:8M:shared,noname"
 # page_owner: cma_walkers_test reads /sys/kernel/debug/page_owner over the
 # regions.
@@ -22,7 +25,7 @@ REPORTING_QEMU="-device virtio-balloon-pci,free-page-reporting=on"
 REPORTING_CMDLINE="$CHECK_CMDLINE kunit.enable=0 cmasticky.scenario=reporting"
 # `kunit.py run --kunitconfig=mm/page_alloc_cma.kunitconfig` (make check):
 # the areas the KUnit suites need.
-KUNIT_RUN_ARGS="cma_region=kunit:32M:exclusive,kunit2:16M:exclusive,shared:256M:sticky"
+KUNIT_RUN_ARGS="cma=64M cma_region=kunit:36M:exclusive,kunit2:36M:exclusive,shared:256M:sticky"
 
 # step_cmdline TREE: the command line a step of the series supports (the
 # per-step boot gate of `make check`): RUN_CMDLINE's cma= area, and its

@@ -41,6 +41,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/swap.h>
+#include <linux/sysfs.h>
 
 #include "internal.h"
 #include "cma.h"
@@ -685,6 +686,244 @@ bool cma_region_release(struct cma *cma, const struct page *pages,
 	return true;
 }
 
+/**
+ * cma_region_alloc_bulk() - many blocks of one order off an exclusive region
+ * @cma: an area with a region
+ * @order: order of each block; at most MAX_PAGE_ORDER
+ * @nr: number of blocks wanted
+ * @gfp: as for cma_alloc_gfp(); no sleep here whatever it says
+ * @pages: where the first page of each block goes
+ *
+ * The blocks are taken in zone->lock holds of up to CMA_REGION_BULK_BATCH
+ * blocks (a batch of that many in one hold; a larger one does not keep
+ * interrupts off for longer), each block by __rmqueue_smallest() on the
+ * region's free_area as cma_region_alloc() takes one; they are then handed
+ * out (order-0 pages of refcount 1) with the lock dropped.  A block with a
+ * poisoned page is given back less that page and not replaced.  A switch
+ * to sticky between two holds ends the batch short.
+ *
+ * Return: the number of blocks allocated, 0 to @nr; -EAGAIN when the
+ * region is not exclusive (cma_alloc_bulk() then allocates block by block).
+ */
+long cma_region_alloc_bulk(struct cma *cma, unsigned int order,
+			   unsigned long nr, gfp_t gfp, struct page **pages)
+{
+	struct cma_region *region = cma->region;
+	unsigned long flags, i, n = 0, first, pfn;
+	bool empty = false;
+
+	while (n < nr && !empty) {
+		first = n;
+		spin_lock_irqsave(&region->zone->lock, flags);
+		if (!cma_is_exclusive(cma)) {
+			spin_unlock_irqrestore(&region->zone->lock, flags);
+			break;
+		}
+		while (n < nr && n - first < CMA_REGION_BULK_BATCH) {
+			struct page *page;
+
+			page = __rmqueue_free_area(region->zone, region->free_area,
+						   order, MIGRATE_MOVABLE_EXCLUSIVE);
+			if (!page) {
+				empty = true;
+				break;
+			}
+			pages[n++] = page;
+		}
+		/* with the lists: every page is on one or marked */
+		spin_lock(&cma->lock);
+		for (i = first; i < n; i++)
+			bitmap_set(cma->bitmap,
+				   page_to_pfn(pages[i]) - region->base_pfn,
+				   1UL << order);
+		spin_unlock(&cma->lock);
+		spin_unlock_irqrestore(&region->zone->lock, flags);
+	}
+	if (!n && !empty)
+		return -EAGAIN;	/* not exclusive (any more) */
+
+	for (i = 0; i < n;) {
+		pfn = page_to_pfn(pages[i]);
+		if (region_drop_bad(region, pfn, pfn + (1UL << order))) {
+			pages[i] = pages[--n];
+			continue;
+		}
+		region_hand_out(pfn, 1UL << order, gfp);
+		i++;
+	}
+	count_vm_events(CMA_REGION_ALLOC, n << order);
+	if (n < nr)
+		count_vm_events(CMA_REGION_ALLOC_FAIL, (nr - n) << order);
+	return n;
+}
+
+/*
+ * Between two passes of a __GFP_RETRY_MAYFAIL allocation over a sticky
+ * region that found every candidate range busy: let the caches that pin
+ * pages go and wait for the pages under I/O or locked, killably.
+ */
+void cma_region_retry_wait(struct cma *cma)
+{
+	struct cma_region *region = cma->region;
+
+	lru_add_drain_all();
+	drain_all_pages(region->zone);
+	atomic_long_inc(&region->nr_retry_passes);
+	schedule_timeout_killable(msecs_to_jiffies(CMA_REGION_RETRY_MS));
+}
+
+/* Claimed by someone else than @owner (a racy look; see cma_alloc_gfp()). */
+bool cma_region_claimed(struct cma *cma, const void *owner)
+{
+	const void *claimed = cma->region ? READ_ONCE(cma->region->owner) : NULL;
+
+	return claimed && claimed != owner;
+}
+
+/*
+ * After an allocation has set its bits: was the region unclaimed or
+ * @owner's?  cma_region_claim() looks at the bits and sets the owner under
+ * cma->lock, so an allocation either made the claim fail or sees the owner
+ * here.
+ */
+bool cma_region_owner_ok(struct cma *cma, const void *owner)
+{
+	unsigned long flags;
+	bool ok;
+
+	if (!cma->region)
+		return true;
+	spin_lock_irqsave(&cma->lock, flags);
+	ok = !cma->region->owner || cma->region->owner == owner;
+	spin_unlock_irqrestore(&cma->lock, flags);
+	return ok;
+}
+
+/**
+ * cma_region_claim() - reserve a region's allocations for one owner
+ * @cma: an area declared as a region, sticky or exclusive
+ * @owner: a non-NULL cookie that the owner passes to cma_alloc_gfp() and
+ *	cma_alloc_bulk(); a driver's struct device, say
+ * @name: for /sys/kernel/mm/cma/<area>/owner; copied
+ *
+ * Once claimed, allocations from the area by any other owner fail with
+ * -EBUSY, and so do cma_alloc() and cma_alloc_folio(), which name none.
+ * Releases are not checked against the owner.  A region has one owner at
+ * most, and must hold no allocation when it is claimed, so that what it
+ * holds while claimed is the owner's.  A sticky region is still lent to
+ * movable allocations: the claim is about the device's allocations only.
+ *
+ * Context: process context, may sleep (waits for a mode switch).
+ * Return: 0; -EINVAL for an area that is not a region or a NULL @owner or
+ * @name; -EBUSY when the region is claimed already or holds allocations;
+ * -ENOMEM.  Refusals are reported in the kernel log.
+ */
+int cma_region_claim(struct cma *cma, const void *owner, const char *name)
+{
+	struct cma_region *region = cma ? cma->region : NULL;
+	char holder[32] = "";
+	unsigned long flags, used = 0;
+	const char *copy;
+
+	might_sleep();
+	if (!region || !owner || !name || !name[0]) {
+		pr_warn("claim of %s by %s refused: %s\n",
+			cma ? cma->name : "(null)", name ?: "(null)",
+			!region ? "not a region" : "no owner or name");
+		return -EINVAL;
+	}
+	copy = kstrdup_const(name, GFP_KERNEL);
+	if (!copy)
+		return -ENOMEM;
+
+	/* not in the middle of a switch, whose vacate marks ranges */
+	mutex_lock(&region->mode_lock);
+	spin_lock_irqsave(&cma->lock, flags);
+	if (region->owner) {
+		/* a copy: an unclaim may free the name once the lock goes */
+		strscpy(holder, region->owner_name, sizeof(holder));
+	} else {
+		used = bitmap_weight(cma->bitmap, cma_bitmap_maxno(cma));
+		if (!used) {
+			WRITE_ONCE(region->owner, owner);
+			region->owner_name = copy;
+			copy = NULL;
+		}
+	}
+	spin_unlock_irqrestore(&cma->lock, flags);
+	mutex_unlock(&region->mode_lock);
+
+	if (holder[0])
+		pr_warn("%s: claim by %s refused: claimed by %s\n", cma->name,
+			copy, holder);
+	else if (used)
+		pr_warn("%s: claim by %s refused: %lu pages are allocated\n",
+			cma->name, copy, used << cma->order_per_bit);
+	kfree_const(copy);
+	return holder[0] || used ? -EBUSY : 0;
+}
+
+/**
+ * cma_region_unclaim() - end a claim
+ * @cma: the claimed area
+ * @owner: the owner given to cma_region_claim()
+ *
+ * Context: any context but NMI.
+ * Return: 0; -EINVAL when @cma is not a region; -EPERM when @owner does not
+ * hold the claim; -EBUSY while the region still holds allocations (the
+ * owner releases them first).  Refusals are reported in the kernel log.
+ */
+int cma_region_unclaim(struct cma *cma, const void *owner)
+{
+	struct cma_region *region = cma ? cma->region : NULL;
+	const char *name = NULL;
+	unsigned long flags, used = 0;
+	int ret = 0;
+
+	if (!region) {
+		pr_warn("unclaim of %s refused: not a region\n",
+			cma ? cma->name : "(null)");
+		return -EINVAL;
+	}
+	spin_lock_irqsave(&cma->lock, flags);
+	if (!owner || region->owner != owner) {
+		ret = -EPERM;
+	} else {
+		used = bitmap_weight(cma->bitmap, cma_bitmap_maxno(cma));
+		if (used) {
+			ret = -EBUSY;
+		} else {
+			name = region->owner_name;
+			WRITE_ONCE(region->owner, NULL);
+			region->owner_name = NULL;
+		}
+	}
+	spin_unlock_irqrestore(&cma->lock, flags);
+
+	if (ret == -EPERM)
+		pr_warn("%s: unclaim refused: the caller does not own the claim\n",
+			cma->name);
+	else if (ret)
+		pr_warn("%s: unclaim refused: %lu pages are still allocated\n",
+			cma->name, used << cma->order_per_bit);
+	kfree_const(name);
+	return ret;
+}
+
+/* The claim's name for sysfs, or "" when the region is not claimed. */
+ssize_t cma_region_owner_show(struct cma *cma, char *buf)
+{
+	unsigned long flags;
+	ssize_t len;
+
+	spin_lock_irqsave(&cma->lock, flags);
+	len = sysfs_emit(buf, "%s\n",
+			 cma->region && cma->region->owner_name ?
+			 cma->region->owner_name : "");
+	spin_unlock_irqrestore(&cma->lock, flags);
+	return len;
+}
+
 /*
  * The free path's end for pages of exclusive pageblocks, called from
  * free_one_page() after free_pages_prepare().
@@ -1021,6 +1260,13 @@ static noinline void region_chunk_window(struct cma_region *region)
 void cma_region_free_window(struct page *page)
 {
 	KUNIT_STATIC_STUB_REDIRECT(cma_region_free_window, page);
+}
+
+void cma_region_claim_window(struct cma *cma)
+{
+	/* an interrupt's allocation is not the interrupted test's */
+	if (in_task())
+		KUNIT_STATIC_STUB_REDIRECT(cma_region_claim_window, cma);
 }
 #else
 static inline void region_switch_window(struct cma *cma)
@@ -1372,6 +1618,63 @@ int cma_region_parse_mode(const char *buf, enum cma_region_mode *mode)
 const char *cma_region_mode_name(enum cma_region_mode mode)
 {
 	return mode < ARRAY_SIZE(mode_names) ? mode_names[mode] : "?";
+}
+
+/**
+ * cma_region_dt_mode() - the mode a shared-dma-pool node asks for
+ * @prop: the node's "linux,cma-mode" property, or NULL when it has none
+ * @len: the property's length in bytes, its terminating NUL included
+ * @base: the node's physical base
+ * @size: the node's size in bytes
+ * @mode: where to store the mode
+ *
+ * No property, or "cma", is a MIGRATE_CMA area as before; "sticky" and
+ * "exclusive" make the area a region, whose base and size must then be
+ * multiples of MAX_ORDER_NR_PAGES pages (its largest buddy blocks whole).
+ *
+ * Return: 0, or -EINVAL (and @mode untouched) for another value, a property
+ * that is not one NUL-terminated string, or a region misaligned or empty.
+ */
+int cma_region_dt_mode(const char *prop, int len, phys_addr_t base,
+		       phys_addr_t size, enum cma_region_mode *mode)
+{
+	phys_addr_t align = PAGE_SIZE << MAX_PAGE_ORDER;
+	enum cma_region_mode m;
+
+	if (!prop) {
+		*mode = CMA_REGION_NONE;
+		return 0;
+	}
+	if (len <= 0 || strnlen(prop, len) != len - 1)
+		return -EINVAL;
+	if (!strcmp(prop, "cma"))
+		m = CMA_REGION_NONE;
+	else if (!strcmp(prop, "sticky"))
+		m = CMA_REGION_STICKY;
+	else if (!strcmp(prop, "exclusive"))
+		m = CMA_REGION_EXCLUSIVE;
+	else
+		return -EINVAL;
+	if (m != CMA_REGION_NONE && (!size || !IS_ALIGNED(base | size, align)))
+		return -EINVAL;
+	*mode = m;
+	return 0;
+}
+
+/**
+ * cma_region_set_boot_mode() - make a reserved area a region
+ * @cma: an area from cma_init_reserved_mem(), not yet activated
+ * @mode: CMA_REGION_STICKY or CMA_REGION_EXCLUSIVE, checked by
+ *	cma_region_dt_mode() against the area's base and size
+ *
+ * For the reserved-memory code of a shared-dma-pool node with a
+ * "linux,cma-mode" property; the area becomes a region when CMA areas are
+ * activated.
+ */
+void __init cma_region_set_boot_mode(struct cma *cma,
+				     enum cma_region_mode mode)
+{
+	cma->region_mode = mode;
 }
 
 /**

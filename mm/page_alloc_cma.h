@@ -14,6 +14,13 @@
 struct cma;
 struct seq_file;
 
+/* Passes a __GFP_RETRY_MAYFAIL allocation makes after the first one. */
+#define CMA_REGION_RETRY_PASSES	5
+/* Wait between two passes, after draining the lru and pcp caches. */
+#define CMA_REGION_RETRY_MS	100
+/* Blocks cma_region_alloc_bulk() takes in one hold of zone->lock. */
+#define CMA_REGION_BULK_BATCH	256
+
 #ifdef CONFIG_CMA_STICKY
 
 /**
@@ -43,6 +50,10 @@ struct seq_file;
  * @max_irqoff_ns: the longest IRQs-off section of the last switch
  * @nr_vacated: pages sticky -> exclusive switches took from movable users
  *	(migrated or taken free) over the region's life
+ * @owner: the claim's owner (cma_region_claim()), or NULL; cma->lock
+ * @owner_name: the claim's name, for sysfs; cma->lock
+ * @nr_retry_passes: passes over the area that __GFP_RETRY_MAYFAIL
+ *	allocations made after a first one found every range busy
  *
  * The pfn range, the zone and the free lists are per region, so nothing
  * here spans more than the region itself (no zone-wide bitmaps).
@@ -62,6 +73,9 @@ struct cma_region {
 	unsigned long nr_strangers;
 	u64 max_irqoff_ns;
 	unsigned long nr_vacated;
+	const void *owner;
+	const char *owner_name;
+	atomic_long_t nr_retry_passes;
 };
 
 /*
@@ -92,6 +106,12 @@ unsigned long cma_region_nr_free(struct cma_region *region);
 int cma_region_parse_mode(const char *buf, enum cma_region_mode *mode);
 const char *cma_region_mode_name(enum cma_region_mode mode);
 void cma_region_show_pagetypeinfo(struct seq_file *m, pg_data_t *pgdat);
+bool cma_region_claimed(struct cma *cma, const void *owner);
+bool cma_region_owner_ok(struct cma *cma, const void *owner);
+long cma_region_alloc_bulk(struct cma *cma, unsigned int order,
+			   unsigned long nr, gfp_t gfp, struct page **pages);
+void cma_region_retry_wait(struct cma *cma);
+ssize_t cma_region_owner_show(struct cma *cma, char *buf);
 
 /* The buddy primitives, for the region code; zone->lock held. */
 struct page *__rmqueue_free_area(struct zone *zone, struct free_area *area,
@@ -294,18 +314,39 @@ static inline bool cma_region_release(struct cma *cma,
 {
 	return false;
 }
+
+static inline bool cma_region_claimed(struct cma *cma, const void *owner)
+{
+	return false;
+}
+
+static inline bool cma_region_owner_ok(struct cma *cma, const void *owner)
+{
+	return true;
+}
+
+static inline void cma_region_retry_wait(struct cma *cma)
+{
+}
 #endif /* CONFIG_CMA_STICKY */
 
 /*
  * KUnit's way into the windows between a free's first read of the block's
  * type and the lock under which it reads it again (the pcp lock for a
- * sticky type, zone->lock for an exclusive one): page_alloc_cma_kunit.h
- * drives a switch from there.  No code at all unless the tests are built.
+ * sticky type, zone->lock for an exclusive one), and between an
+ * allocation's look at a region's claim and its pages' bits:
+ * page_alloc_cma_kunit.h drives a switch, or a claim, from there.  No code
+ * at all unless the tests are built.
  */
 #if IS_ENABLED(CONFIG_CMA_STICKY_KUNIT_TEST)
 void cma_region_free_window(struct page *page);
+void cma_region_claim_window(struct cma *cma);
 #else
 static inline void cma_region_free_window(struct page *page)
+{
+}
+
+static inline void cma_region_claim_window(struct cma *cma)
 {
 }
 #endif

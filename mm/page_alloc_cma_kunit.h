@@ -14,11 +14,15 @@
 #ifndef _MM_PAGE_ALLOC_CMA_KUNIT_H
 #define _MM_PAGE_ALLOC_CMA_KUNIT_H
 
+#include <kunit/device.h>
 #include <kunit/static_stub.h>
 #include <kunit/test.h>
 #include <linux/dma-map-ops.h>
+#include <linux/dma-mapping.h>
 #include <linux/file.h>
 #include <linux/highmem.h>
+#include <linux/hrtimer.h>
+#include <linux/kthread.h>
 #include <linux/pagemap.h>
 #include <linux/shmem_fs.h>
 #include <linux/vmcore_info.h>
@@ -2004,5 +2008,809 @@ static struct kunit_suite cma_sticky_test_suite = {
 };
 
 kunit_test_suite(cma_sticky_test_suite);
+
+/* ---- the driver API: gfp modes, bulk, claims, the DMA API, DT ---- */
+
+static DEFINE_SPINLOCK(api_lock);
+
+/* Under a spinlock with IRQs off: GFP_ATOMIC and GFP_NOWAIT, any order. */
+static void region_test_atomic(struct kunit *test)
+{
+	static const gfp_t modes[] = { GFP_ATOMIC, GFP_NOWAIT,
+				       GFP_ATOMIC | __GFP_NOWARN };
+	struct cma *cma = kunit_cma(test);
+	struct cma_region *region = cma->region;
+	struct page *pages[ARRAY_SIZE(modes) * (MAX_PAGE_ORDER + 1)];
+	struct region_snapshot snap;
+	unsigned long flags, free0 = cma_region_nr_free(region);
+	unsigned long used = cma_bitmap_used(cma), taken = 0;
+	unsigned int i, order, n = 0;
+
+	region_snapshot(region, &snap);
+	spin_lock_irqsave(&api_lock, flags);
+	for (i = 0; i < ARRAY_SIZE(modes); i++)
+		for (order = 0; order <= MAX_PAGE_ORDER; order++)
+			pages[n++] = cma_alloc_gfp(cma, 1UL << order, order,
+						   modes[i], NULL);
+	spin_unlock_irqrestore(&api_lock, flags);
+
+	for (i = 0; i < n; i++) {
+		order = i % (MAX_PAGE_ORDER + 1);
+		KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(pages[i]), "case %u: %ld", i,
+				       PTR_ERR(pages[i]));
+		KUNIT_EXPECT_TRUE(test, pfn_in_region(region, page_to_pfn(pages[i]),
+						      1UL << order));
+		KUNIT_EXPECT_TRUE(test, IS_ALIGNED(page_to_pfn(pages[i]), 1UL << order));
+		KUNIT_EXPECT_EQ(test, page_count(pages[i]), 1);
+		taken += 1UL << order;
+	}
+	KUNIT_EXPECT_EQ(test, cma_region_nr_free(region), free0 - taken);
+	KUNIT_EXPECT_EQ(test, cma_bitmap_used(cma), used + taken);
+
+	/* released under the lock too, as cma_release() always could be */
+	spin_lock_irqsave(&api_lock, flags);
+	for (i = 0; i < n; i++)
+		cma_release(cma, pages[i], 1UL << (i % (MAX_PAGE_ORDER + 1)));
+	spin_unlock_irqrestore(&api_lock, flags);
+	KUNIT_EXPECT_EQ(test, cma_bitmap_used(cma), used);
+	expect_snapshot(test, region, &snap);
+}
+
+static struct {
+	struct hrtimer timer;
+	struct cma *cma;
+	struct page *page;
+	struct page *bulk[16];
+	long nr_bulk;
+	bool hardirq;
+	struct completion done;
+} api_irq;
+
+static enum hrtimer_restart api_irq_fn(struct hrtimer *t)
+{
+	api_irq.hardirq = in_hardirq();
+	api_irq.page = cma_alloc_gfp(api_irq.cma, 16, 4, GFP_ATOMIC, NULL);
+	api_irq.nr_bulk = cma_alloc_bulk(api_irq.cma, 0, ARRAY_SIZE(api_irq.bulk),
+					 GFP_ATOMIC, NULL, api_irq.bulk);
+	complete(&api_irq.done);
+	return HRTIMER_NORESTART;
+}
+
+/* From a hard interrupt (an hrtimer): one range and one bulk batch. */
+static void region_test_atomic_hardirq(struct kunit *test)
+{
+	struct cma *cma = kunit_cma(test);
+	struct cma_region *region = cma->region;
+	struct region_snapshot snap;
+	unsigned long used = cma_bitmap_used(cma);
+	long i;
+
+	region_snapshot(region, &snap);
+	api_irq.cma = cma;
+	init_completion(&api_irq.done);
+	hrtimer_init(&api_irq.timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	api_irq.timer.function = api_irq_fn;
+	hrtimer_start(&api_irq.timer, ms_to_ktime(1), HRTIMER_MODE_REL_HARD);
+	wait_for_completion(&api_irq.done);
+	hrtimer_cancel(&api_irq.timer);
+
+	KUNIT_EXPECT_TRUE(test, api_irq.hardirq);
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(api_irq.page), "%ld",
+			       PTR_ERR(api_irq.page));
+	KUNIT_EXPECT_TRUE(test, pfn_in_region(region, page_to_pfn(api_irq.page), 16));
+	KUNIT_ASSERT_EQ(test, api_irq.nr_bulk, (long)ARRAY_SIZE(api_irq.bulk));
+	for (i = 0; i < api_irq.nr_bulk; i++)
+		KUNIT_EXPECT_TRUE(test, pfn_in_region(region,
+						      page_to_pfn(api_irq.bulk[i]), 1));
+	KUNIT_EXPECT_EQ(test, cma_bitmap_used(cma), used + 16 + api_irq.nr_bulk);
+	cma_release(cma, api_irq.page, 16);
+	for (i = 0; i < api_irq.nr_bulk; i++)
+		cma_release(cma, api_irq.bulk[i], 1);
+	KUNIT_EXPECT_EQ(test, cma_bitmap_used(cma), used);
+	expect_snapshot(test, region, &snap);
+}
+
+/* What a mode cannot honour is refused, nothing taken. */
+static void region_test_gfp_refused(struct kunit *test)
+{
+	struct cma *cma = kunit_cma(test);
+	struct cma_region *region = cma->region;
+	struct region_snapshot snap;
+	unsigned long used = cma_bitmap_used(cma);
+	struct page *bulk[4];
+
+	region_snapshot(region, &snap);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(cma_alloc_gfp(cma, 1, 0,
+						    GFP_KERNEL | __GFP_NOFAIL, NULL)),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(cma_alloc_gfp(cma, 0, 0, GFP_KERNEL, NULL)),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(cma_alloc_gfp(NULL, 1, 0, GFP_KERNEL, NULL)),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(cma_alloc_gfp(cma, cma->count + 1, 0,
+						    GFP_KERNEL, NULL)), -ENOMEM);
+	KUNIT_EXPECT_EQ(test, cma_alloc_bulk(cma, 0, 4, GFP_KERNEL | __GFP_NOFAIL,
+					     NULL, bulk), -EINVAL);
+	KUNIT_EXPECT_EQ(test, cma_alloc_bulk(cma, MAX_PAGE_ORDER + 1, 1,
+					     GFP_KERNEL, NULL, bulk), -EINVAL);
+	KUNIT_EXPECT_EQ(test, cma_alloc_bulk(cma, 0, 0, GFP_KERNEL, NULL, bulk),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, cma_alloc_bulk(cma, 0, 4, GFP_KERNEL, NULL, NULL),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, cma_alloc_bulk(cma, 0, cma->count + 1, GFP_KERNEL,
+					     NULL, bulk), -EINVAL);
+	KUNIT_EXPECT_EQ(test, cma_bitmap_used(cma), used);
+	expect_snapshot(test, region, &snap);
+}
+
+/*
+ * cma_alloc_bulk() on an exclusive region: 256 order-0 pages, 32 order-3
+ * blocks, each in the region and distinct; and more than the region holds:
+ * as many as it had, then nothing left, all back at the end.
+ */
+static void region_test_bulk(struct kunit *test)
+{
+	struct cma *cma = kunit_cma(test);
+	struct cma_region *region = cma->region;
+	unsigned long free0 = cma_region_nr_free(region), used, i;
+	struct region_snapshot snap;
+	struct page **pages, *held;
+	unsigned long *seen;
+	long n;
+
+	pages = kunit_kcalloc(test, cma->count, sizeof(*pages), GFP_KERNEL);
+	seen = kunit_kcalloc(test, BITS_TO_LONGS(cma->count), sizeof(*seen),
+			     GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pages);
+	KUNIT_ASSERT_NOT_NULL(test, seen);
+	region_snapshot(region, &snap);
+	used = cma_bitmap_used(cma);
+
+	n = cma_alloc_bulk(cma, 0, 256, GFP_KERNEL, NULL, pages);
+	KUNIT_ASSERT_EQ(test, n, 256L);
+	for (i = 0; i < n; i++) {
+		unsigned long pfn = page_to_pfn(pages[i]);
+
+		KUNIT_ASSERT_TRUE(test, pfn_in_region(region, pfn, 1));
+		KUNIT_EXPECT_FALSE_MSG(test, __test_and_set_bit(pfn - region->base_pfn, seen),
+				       "pfn %lu twice", pfn);
+		KUNIT_EXPECT_EQ(test, page_count(pages[i]), 1);
+	}
+	KUNIT_EXPECT_EQ(test, cma_region_nr_free(region), free0 - 256);
+	KUNIT_EXPECT_EQ(test, cma_bitmap_used(cma), used + 256);
+	for (i = 0; i < n; i++)
+		KUNIT_EXPECT_TRUE(test, cma_release(cma, pages[i], 1));
+
+	n = cma_alloc_bulk(cma, 3, 32, GFP_NOWAIT, NULL, pages);
+	KUNIT_ASSERT_EQ(test, n, 32L);
+	for (i = 0; i < n; i++) {
+		KUNIT_EXPECT_TRUE(test, IS_ALIGNED(page_to_pfn(pages[i]), 8));
+		KUNIT_EXPECT_TRUE(test, pfn_in_region(region, page_to_pfn(pages[i]), 8));
+	}
+	KUNIT_EXPECT_EQ(test, cma_region_nr_free(region), free0 - 256);
+	for (i = 0; i < n; i++)
+		KUNIT_EXPECT_TRUE(test, cma_release(cma, pages[i], 8));
+
+	/*
+	 * More than it holds: with one page held, one order-9 block fewer;
+	 * what it has (over more than one zone->lock hold), then nothing.
+	 */
+	held = cma_alloc(cma, 1, 0, false);
+	KUNIT_ASSERT_NOT_NULL(test, held);
+	n = cma_alloc_bulk(cma, 9, cma->count >> 9, GFP_KERNEL, NULL, pages);
+	KUNIT_EXPECT_EQ(test, n, (long)(free0 >> 9) - 1);
+	KUNIT_EXPECT_EQ(test, cma_alloc_bulk(cma, 9, 1, GFP_KERNEL, NULL,
+					     pages + n), 0L);
+	for (i = 0; i < n; i++)
+		KUNIT_EXPECT_TRUE(test, cma_release(cma, pages[i], 512));
+	KUNIT_EXPECT_TRUE(test, cma_release(cma, held, 1));
+
+	/* a batch larger than one hold: CMA_REGION_BULK_BATCH + 1 pages */
+	n = cma_alloc_bulk(cma, 0, CMA_REGION_BULK_BATCH + 1, GFP_KERNEL, NULL,
+			   pages);
+	KUNIT_EXPECT_EQ(test, n, CMA_REGION_BULK_BATCH + 1L);
+	for (i = 0; i < n; i++)
+		KUNIT_EXPECT_TRUE(test, cma_release(cma, pages[i], 1));
+
+	KUNIT_EXPECT_EQ(test, cma_bitmap_used(cma), used);
+	expect_snapshot(test, region, &snap);
+}
+
+static const char api_owner_a[] = "kunit-owner-a", api_owner_b[] = "kunit-owner-b";
+
+static void api_unclaim(void *data)
+{
+	struct cma *cma = data;
+
+	if (READ_ONCE(cma->region->owner) == api_owner_a)
+		cma_region_unclaim(cma, api_owner_a);
+}
+
+static void expect_owner(struct kunit *test, struct cma *cma, const char *name)
+{
+	char *buf = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	KUNIT_ASSERT_GT(test, cma_region_owner_show(cma, buf), 0L);
+	KUNIT_EXPECT_STREQ(test, strim(buf), name);
+}
+
+/*
+ * A claim: the owner allocates, nobody else (cma_alloc(), another owner, the
+ * bulk path); one owner at a time; no unclaim while pages are out; no claim
+ * of a region that holds allocations.
+ */
+static void claim_case(struct kunit *test, struct cma *cma)
+{
+	unsigned long used = cma_bitmap_used(cma), i;
+	struct page *page, *other, *bulk[8];
+
+	KUNIT_ASSERT_EQ(test, kunit_add_action(test, api_unclaim, cma), 0);
+	expect_owner(test, cma, "");
+
+	/* not while it holds someone's allocation */
+	other = cma_alloc(cma, 1, 0, false);
+	KUNIT_ASSERT_NOT_NULL(test, other);
+	KUNIT_EXPECT_EQ(test, cma_region_claim(cma, api_owner_a, "a"), -EBUSY);
+	KUNIT_EXPECT_TRUE(test, cma_release(cma, other, 1));
+
+	KUNIT_ASSERT_EQ(test, cma_region_claim(cma, api_owner_a, "a"), 0);
+	expect_owner(test, cma, "a");
+	KUNIT_EXPECT_EQ(test, cma_region_claim(cma, api_owner_b, "b"), -EBUSY);
+	KUNIT_EXPECT_EQ(test, cma_region_claim(cma, api_owner_a, "a"), -EBUSY);
+	expect_owner(test, cma, "a");
+
+	KUNIT_EXPECT_NULL(test, cma_alloc(cma, 1, 0, true));
+	KUNIT_EXPECT_EQ(test, PTR_ERR(cma_alloc_gfp(cma, 1, 0, GFP_KERNEL,
+						    api_owner_b)), -EBUSY);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(cma_alloc_gfp(cma, 1, 0, GFP_KERNEL, NULL)),
+			-EBUSY);
+	KUNIT_EXPECT_EQ(test, cma_alloc_bulk(cma, 0, 8, GFP_KERNEL, api_owner_b,
+					     bulk), -EBUSY);
+	KUNIT_EXPECT_EQ(test, cma_bitmap_used(cma), used);
+
+	page = cma_alloc_gfp(cma, 4, 2, GFP_KERNEL, api_owner_a);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(page));
+	KUNIT_EXPECT_TRUE(test, pfn_in_region(cma->region, page_to_pfn(page), 4));
+	KUNIT_EXPECT_EQ(test, cma_alloc_bulk(cma, 0, 8, GFP_KERNEL, api_owner_a,
+					     bulk), 8L);
+	KUNIT_EXPECT_EQ(test, cma_region_unclaim(cma, api_owner_b), -EPERM);
+	KUNIT_EXPECT_EQ(test, cma_region_unclaim(cma, NULL), -EPERM);
+	KUNIT_EXPECT_EQ(test, cma_region_unclaim(cma, api_owner_a), -EBUSY);
+	expect_owner(test, cma, "a");
+
+	/* releases are not checked against the owner */
+	KUNIT_EXPECT_TRUE(test, cma_release(cma, page, 4));
+	for (i = 0; i < ARRAY_SIZE(bulk); i++)
+		KUNIT_EXPECT_TRUE(test, cma_release(cma, bulk[i], 1));
+	KUNIT_EXPECT_EQ(test, cma_region_unclaim(cma, api_owner_a), 0);
+	expect_owner(test, cma, "");
+	KUNIT_EXPECT_EQ(test, cma_region_unclaim(cma, api_owner_a), -EPERM);
+
+	page = cma_alloc(cma, 1, 0, false);
+	KUNIT_EXPECT_NOT_NULL(test, page);
+	if (page)
+		cma_release(cma, page, 1);
+	KUNIT_EXPECT_EQ(test, cma_bitmap_used(cma), used);
+	KUNIT_EXPECT_EQ(test, cma_region_claim(NULL, api_owner_a, "a"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, cma_region_claim(cma, NULL, "a"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, cma_region_claim(cma, api_owner_a, NULL), -EINVAL);
+}
+
+static void region_test_claim(struct kunit *test)
+{
+	struct cma *cma = kunit_cma(test);
+	struct region_snapshot snap;
+
+	region_snapshot(cma->region, &snap);
+	claim_case(test, cma);
+	expect_snapshot(test, cma->region, &snap);
+}
+
+/* Pages the area's sysfs counters say are handed out and not back. */
+static long cma_sysfs_outstanding(struct cma *cma)
+{
+#ifdef CONFIG_CMA_SYSFS
+	return atomic64_read(&cma->nr_pages_succeeded) -
+	       atomic64_read(&cma->nr_pages_released);
+#else
+	return 0;
+#endif
+}
+
+/* Between an allocation's look at the claim and its bits: a claim. */
+static void race_claim_in_window(struct cma *cma)
+{
+	if (!race.calls++)
+		race.ret = cma_region_claim(cma, api_owner_a, "a");
+}
+
+/*
+ * The claim sees no allocation and takes the region; the allocation that
+ * was under way finds it claimed when it looks again after taking its
+ * pages: it gives them back and fails with -EBUSY.  Nothing is left out.
+ */
+static void region_test_claim_race(struct kunit *test)
+{
+	struct cma *cma = kunit_cma(test);
+	struct region_snapshot snap;
+	unsigned long used = cma_bitmap_used(cma);
+	struct page *page, *bulk[16];
+	long outstanding = cma_sysfs_outstanding(cma);
+
+	KUNIT_ASSERT_EQ(test, kunit_add_action(test, api_unclaim, cma), 0);
+	region_snapshot(cma->region, &snap);
+	race = (typeof(race)){ .test = test, .cma = cma };
+	kunit_activate_static_stub(test, cma_region_claim_window,
+				   race_claim_in_window);
+	page = cma_alloc_gfp(cma, 8, 3, GFP_KERNEL | __GFP_NOWARN, NULL);
+	kunit_deactivate_static_stub(test, cma_region_claim_window);
+	KUNIT_ASSERT_EQ(test, race.calls, 1);
+	KUNIT_EXPECT_EQ(test, race.ret, 0);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(page), -EBUSY);
+	if (!IS_ERR(page))
+		cma_release(cma, page, 8);
+	KUNIT_EXPECT_EQ(test, cma_bitmap_used(cma), used);
+	expect_snapshot(test, cma->region, &snap);
+	KUNIT_EXPECT_EQ(test, cma_region_unclaim(cma, api_owner_a), 0);
+
+	/* the same for a bulk batch: all of it back, -EBUSY */
+	race = (typeof(race)){ .test = test, .cma = cma };
+	kunit_activate_static_stub(test, cma_region_claim_window,
+				   race_claim_in_window);
+	KUNIT_EXPECT_EQ(test, cma_alloc_bulk(cma, 0, ARRAY_SIZE(bulk), GFP_KERNEL,
+					     NULL, bulk), -EBUSY);
+	kunit_deactivate_static_stub(test, cma_region_claim_window);
+	KUNIT_EXPECT_EQ(test, race.calls, 1);
+	KUNIT_EXPECT_EQ(test, race.ret, 0);
+	KUNIT_EXPECT_EQ(test, cma_bitmap_used(cma), used);
+	expect_snapshot(test, cma->region, &snap);
+	KUNIT_EXPECT_EQ(test, cma_region_unclaim(cma, api_owner_a), 0);
+
+	/* neither counted a success nor a release */
+	KUNIT_EXPECT_EQ(test, cma_sysfs_outstanding(cma), outstanding);
+}
+
+/* Atomic on a sticky region is refused; blocking modes work. */
+static void sticky_test_gfp_refused(struct kunit *test)
+{
+	struct cma *cma = sticky_cma(test);
+	unsigned long used = cma_bitmap_used(cma), flags, i;
+	struct page *page, *bulk[4];
+
+	spin_lock_irqsave(&api_lock, flags);
+	page = cma_alloc_gfp(cma, 1, 0, GFP_ATOMIC, NULL);
+	spin_unlock_irqrestore(&api_lock, flags);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(page), -EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(cma_alloc_gfp(cma, 1, 0, GFP_NOWAIT, NULL)),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, cma_alloc_bulk(cma, 0, 4, GFP_ATOMIC, NULL, bulk),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(cma_alloc_gfp(cma, 1, 0,
+						    GFP_KERNEL | __GFP_NOFAIL, NULL)),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, cma_bitmap_used(cma), used);
+
+	page = cma_alloc_gfp(cma, 16, 4, GFP_KERNEL | __GFP_NORETRY, NULL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(page));
+	KUNIT_EXPECT_TRUE(test, pfn_in_region(cma->region, page_to_pfn(page), 16));
+	KUNIT_EXPECT_TRUE(test, cma_release(cma, page, 16));
+	KUNIT_EXPECT_EQ(test, cma_alloc_bulk(cma, 2, 4, GFP_KERNEL, NULL, bulk), 4L);
+	KUNIT_EXPECT_EQ(test, cma_bitmap_used(cma), used + 16);
+	for (i = 0; i < ARRAY_SIZE(bulk); i++)
+		KUNIT_EXPECT_TRUE(test, cma_release(cma, bulk[i], 4));
+	KUNIT_EXPECT_EQ(test, cma_bitmap_used(cma), used);
+}
+
+static void sticky_test_claim(struct kunit *test)
+{
+	claim_case(test, sticky_cma(test));
+}
+
+/*
+ * The gfp modes on a busy range.  The device holds the whole region but one
+ * pageblock, in which shmem pages then live; one of them is made busy, so
+ * the only candidate range of a pageblock-sized request is busy.
+ */
+static struct {
+	struct cma *cma;
+	struct page *whole;
+	unsigned long hole;	/* first pfn of the pageblock left free */
+	struct file *file;
+	struct page *busy;
+	bool held;		/* we hold an extra reference to it */
+	bool locked;		/* we hold its page lock */
+	struct delayed_work work;
+	struct task_struct *task;
+	struct page *result;
+	struct completion done;
+} busy;
+
+/* Let the busy page go: its lock if we hold it, else our reference. */
+static void busy_work_fn(struct work_struct *work)
+{
+	if (busy.locked) {
+		busy.locked = false;
+		unlock_page(busy.busy);
+	} else if (busy.held) {
+		busy.held = false;
+		put_page(busy.busy);
+	}
+}
+
+static void busy_cleanup(void *data)
+{
+	cancel_delayed_work_sync(&busy.work);
+	while (busy.locked || busy.held)
+		busy_work_fn(NULL);
+	if (busy.file)
+		fput(busy.file);
+	busy.file = NULL;
+	if (busy.whole) {
+		cma_release(busy.cma, busy.whole, busy.hole - page_to_pfn(busy.whole));
+		cma_release(busy.cma, pfn_to_page(busy.hole + pageblock_nr_pages),
+			    page_to_pfn(busy.whole) + busy.cma->count -
+			    busy.hole - pageblock_nr_pages);
+	}
+	busy.whole = NULL;
+}
+
+/*
+ * The device holds the region but for one pageblock, where shmem pages then
+ * live; one of them (busy.busy) keeps an extra reference.
+ */
+static void busy_setup(struct kunit *test, struct cma *cma)
+{
+	unsigned long i, n = 2 * pageblock_nr_pages;
+
+	busy = (typeof(busy)){ .cma = cma };
+	INIT_DELAYED_WORK(&busy.work, busy_work_fn);
+	KUNIT_ASSERT_EQ(test, kunit_add_action(test, busy_cleanup, NULL), 0);
+	busy.whole = cma_alloc(cma, cma->count, 0, false);
+	KUNIT_ASSERT_NOT_NULL(test, busy.whole);
+	busy.hole = page_to_pfn(busy.whole) + cma->count / 2;
+	busy.hole = ALIGN_DOWN(busy.hole, pageblock_nr_pages);
+	cma_release(cma, pfn_to_page(busy.hole), pageblock_nr_pages);
+	drain_all_pages(NULL);
+
+	busy.file = shmem_kernel_file_setup("cma_api_busy", n << PAGE_SHIFT, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(busy.file));
+	for (i = 0; i < n; i++) {
+		struct page *page = shmem_read_mapping_page(busy.file->f_mapping, i);
+		unsigned long pfn;
+
+		KUNIT_ASSERT_FALSE(test, IS_ERR(page));
+		pfn = page_to_pfn(page);
+		if (!busy.busy && pfn >= busy.hole &&
+		    pfn < busy.hole + pageblock_nr_pages) {
+			busy.busy = page;	/* keeps the reference */
+			busy.held = true;
+			continue;
+		}
+		put_page(page);
+	}
+	KUNIT_ASSERT_NOT_NULL_MSG(test, busy.busy, "no shmem page landed in the free pageblock");
+}
+
+static void sticky_test_gfp_modes(struct kunit *test)
+{
+	struct cma *cma = sticky_cma(test);
+	struct cma_region *region = cma->region;
+	unsigned long used;
+	long passes;
+	struct page *page;
+
+	busy_setup(test, cma);
+	used = cma_bitmap_used(cma);
+	passes = atomic_long_read(&region->nr_retry_passes);
+
+	/* fast and default: one attempt at the range, then -EBUSY */
+	page = cma_alloc_gfp(cma, pageblock_nr_pages, pageblock_order,
+			     GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN, NULL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(page), -EBUSY);
+	page = cma_alloc_gfp(cma, pageblock_nr_pages, pageblock_order,
+			     GFP_KERNEL | __GFP_NOWARN, NULL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(page), -EBUSY);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&region->nr_retry_passes), passes);
+
+	/* hard: every pass, and still busy */
+	page = cma_alloc_gfp(cma, pageblock_nr_pages, pageblock_order,
+			     GFP_KERNEL | __GFP_RETRY_MAYFAIL | __GFP_NOWARN, NULL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(page), -EBUSY);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&region->nr_retry_passes) - passes,
+			(long)CMA_REGION_RETRY_PASSES);
+	KUNIT_EXPECT_EQ(test, cma_bitmap_used(cma), used);
+
+	/* hard, and the page is let go during the passes: success */
+	passes = atomic_long_read(&region->nr_retry_passes);
+	schedule_delayed_work(&busy.work, msecs_to_jiffies(CMA_REGION_RETRY_MS * 3 / 2));
+	page = cma_alloc_gfp(cma, pageblock_nr_pages, pageblock_order,
+			     GFP_KERNEL | __GFP_RETRY_MAYFAIL, NULL);
+	flush_delayed_work(&busy.work);
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(page), "%ld", PTR_ERR(page));
+	KUNIT_EXPECT_EQ(test, page_to_pfn(page), busy.hole);
+	KUNIT_EXPECT_GT(test, atomic_long_read(&region->nr_retry_passes), passes);
+	KUNIT_EXPECT_LT(test, atomic_long_read(&region->nr_retry_passes) - passes,
+			(long)CMA_REGION_RETRY_PASSES);
+	KUNIT_EXPECT_TRUE(test, cma_release(cma, page, pageblock_nr_pages));
+	KUNIT_EXPECT_EQ(test, cma_bitmap_used(cma), used);
+}
+
+/*
+ * __GFP_NORETRY does not wait for a locked page; GFP_KERNEL does.  The
+ * page is unlocked by a work 300 ms later: the fast attempt returns while
+ * it is still locked, the default one gets the range once it is not.
+ */
+static void sticky_test_gfp_noretry_locked(struct kunit *test)
+{
+	struct cma *cma = sticky_cma(test);
+	struct page *page, *locked;
+	unsigned long used;
+	bool still_locked;
+
+	busy_setup(test, cma);
+	locked = busy.busy;
+	lock_page(locked);
+	busy.locked = true;
+	busy.held = false;	/* the page cache keeps it; the lock holds it */
+	put_page(locked);
+	used = cma_bitmap_used(cma);
+
+	schedule_delayed_work(&busy.work, msecs_to_jiffies(300));
+	page = cma_alloc_gfp(cma, pageblock_nr_pages, pageblock_order,
+			     GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN, NULL);
+	still_locked = PageLocked(locked);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(page), -EBUSY);
+	KUNIT_EXPECT_TRUE_MSG(test, still_locked,
+			      "the fast attempt waited for the page lock");
+
+	page = cma_alloc_gfp(cma, pageblock_nr_pages, pageblock_order,
+			     GFP_KERNEL, NULL);
+	flush_delayed_work(&busy.work);
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(page), "%ld", PTR_ERR(page));
+	KUNIT_EXPECT_EQ(test, page_to_pfn(page), busy.hole);
+	KUNIT_EXPECT_TRUE(test, cma_release(cma, page, pageblock_nr_pages));
+	KUNIT_EXPECT_EQ(test, cma_bitmap_used(cma), used);
+}
+
+static int busy_killable_fn(void *data)
+{
+	allow_signal(SIGKILL);
+	busy.result = cma_alloc_gfp(busy.cma, pageblock_nr_pages, pageblock_order,
+				    GFP_KERNEL | __GFP_RETRY_MAYFAIL | __GFP_NOWARN,
+				    NULL);
+	complete(&busy.done);
+	while (!kthread_should_stop())
+		schedule_timeout_interruptible(1);
+	return 0;
+}
+
+/* A fatal signal ends a __GFP_RETRY_MAYFAIL allocation between passes. */
+static void sticky_test_gfp_fatal_signal(struct kunit *test)
+{
+	struct cma *cma = sticky_cma(test);
+	struct cma_region *region = cma->region;
+	unsigned long used;
+	long passes;
+
+	busy_setup(test, cma);
+	used = cma_bitmap_used(cma);
+	passes = atomic_long_read(&region->nr_retry_passes);
+	init_completion(&busy.done);
+	busy.task = kthread_run(busy_killable_fn, NULL, "cma_api_kill");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(busy.task));
+	get_task_struct(busy.task);
+	/* the first pass found the range busy and it waits for the next */
+	while (atomic_long_read(&region->nr_retry_passes) == passes &&
+	       !completion_done(&busy.done))
+		msleep(20);
+	send_sig(SIGKILL, busy.task, 1);
+	wait_for_completion(&busy.done);
+	kthread_stop(busy.task);
+	put_task_struct(busy.task);
+
+	KUNIT_EXPECT_EQ(test, PTR_ERR(busy.result), -EINTR);
+	KUNIT_EXPECT_LT(test, atomic_long_read(&region->nr_retry_passes) - passes,
+			(long)CMA_REGION_RETRY_PASSES);
+	KUNIT_EXPECT_EQ(test, cma_bitmap_used(cma), used);
+}
+
+/*
+ * The same calls on a MIGRATE_CMA area (cma=): __GFP_NORETRY, which
+ * alloc_contig_range() would refuse there, is dropped; a request that
+ * cannot sleep is refused; cma_alloc() works as before.
+ */
+static void cma_test_migrate_cma_area(struct kunit *test)
+{
+	struct cma *cma = dma_contiguous_default_area;
+	struct page *page, *bulk[8];
+	unsigned int i;
+
+	if (!cma || cma_has_region(cma))
+		kunit_skip(test, "no MIGRATE_CMA default area (cma=64M)");
+	page = cma_alloc_gfp(cma, 16, 4, GFP_KERNEL | __GFP_NORETRY, NULL);
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(page), "%ld", PTR_ERR(page));
+	KUNIT_EXPECT_TRUE(test, cma_release(cma, page, 16));
+	KUNIT_EXPECT_EQ(test, PTR_ERR(cma_alloc_gfp(cma, 1, 0, GFP_ATOMIC, NULL)),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, cma_alloc_bulk(cma, 0, 8, GFP_KERNEL, NULL, bulk), 8L);
+	for (i = 0; i < ARRAY_SIZE(bulk); i++)
+		KUNIT_EXPECT_TRUE(test, cma_release(cma, bulk[i], 1));
+	page = cma_alloc(cma, 16, 4, false);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_EXPECT_TRUE(test, cma_release(cma, page, 16));
+}
+
+/*
+ * The DMA API for a device whose area is a region: dma_alloc_coherent()
+ * comes from it, from atomic context too when it is exclusive, and as the
+ * owner of a claim made with the device.
+ */
+static void region_test_dma_api(struct kunit *test)
+{
+	struct cma *cma = kunit_cma(test);
+	struct cma_region *region = cma->region;
+	unsigned long used = cma_bitmap_used(cma), free0 = cma_region_nr_free(region);
+	struct region_snapshot snap;
+	struct device *dev, *dev2;
+	struct page *page;
+	dma_addr_t h1, h2;
+	void *v1, *v2;
+
+	dev = kunit_device_register(test, "cma-region-dma");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(dev));
+	KUNIT_ASSERT_EQ(test, dma_coerce_mask_and_coherent(dev, DMA_BIT_MASK(64)), 0);
+	dev->cma_area = cma;
+	region_snapshot(region, &snap);
+
+	v1 = dma_alloc_coherent(dev, SZ_1M, &h1, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, v1);
+	KUNIT_EXPECT_TRUE(test, pfn_in_region(region, PHYS_PFN(virt_to_phys(v1)),
+					      SZ_1M >> PAGE_SHIFT));
+	spin_lock(&api_lock);
+	v2 = dma_alloc_coherent(dev, SZ_64K, &h2, GFP_ATOMIC);
+	spin_unlock(&api_lock);
+	KUNIT_ASSERT_NOT_NULL(test, v2);
+	KUNIT_EXPECT_TRUE(test, pfn_in_region(region, PHYS_PFN(virt_to_phys(v2)),
+					      SZ_64K >> PAGE_SHIFT));
+	KUNIT_EXPECT_EQ(test, cma_region_nr_free(region),
+			free0 - ((SZ_1M + SZ_64K) >> PAGE_SHIFT));
+	dma_free_coherent(dev, SZ_64K, v2, h2);
+	dma_free_coherent(dev, SZ_1M, v1, h1);
+
+	page = dma_alloc_pages(dev, SZ_64K, &h1, DMA_BIDIRECTIONAL, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_EXPECT_TRUE(test, pfn_in_region(region, page_to_pfn(page),
+					      SZ_64K >> PAGE_SHIFT));
+	dma_free_pages(dev, SZ_64K, page, h1, DMA_BIDIRECTIONAL);
+
+	/* claimed with the device: the DMA API allocates as the owner */
+	KUNIT_ASSERT_EQ(test, cma_region_claim(cma, dev, dev_name(dev)), 0);
+	KUNIT_EXPECT_NULL(test, cma_alloc(cma, 1, 0, true));
+	/* another device of the area: the page allocator's memory */
+	dev2 = kunit_device_register(test, "cma-region-dma2");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(dev2));
+	KUNIT_ASSERT_EQ(test, dma_coerce_mask_and_coherent(dev2, DMA_BIT_MASK(64)), 0);
+	dev2->cma_area = cma;
+	v2 = dma_alloc_coherent(dev2, SZ_64K, &h2, GFP_KERNEL);
+	KUNIT_EXPECT_NOT_NULL(test, v2);
+	if (v2) {
+		KUNIT_EXPECT_FALSE(test, pfn_in_region(region, PHYS_PFN(virt_to_phys(v2)),
+						       SZ_64K >> PAGE_SHIFT));
+		dma_free_coherent(dev2, SZ_64K, v2, h2);
+	}
+	dev2->cma_area = NULL;
+	v1 = dma_alloc_coherent(dev, SZ_1M, &h1, GFP_KERNEL);
+	KUNIT_EXPECT_NOT_NULL(test, v1);
+	if (v1) {
+		KUNIT_EXPECT_TRUE(test, pfn_in_region(region, PHYS_PFN(virt_to_phys(v1)),
+						      SZ_1M >> PAGE_SHIFT));
+		dma_free_coherent(dev, SZ_1M, v1, h1);
+	}
+	KUNIT_EXPECT_EQ(test, cma_region_unclaim(cma, dev), 0);
+	dev->cma_area = NULL;
+	KUNIT_EXPECT_EQ(test, cma_bitmap_used(cma), used);
+	expect_snapshot(test, region, &snap);
+}
+
+/* A sticky region serves dma_alloc_coherent() only to callers that sleep. */
+static void sticky_test_dma_api(struct kunit *test)
+{
+	struct cma *cma = sticky_cma(test);
+	struct cma_region *region = cma->region;
+	unsigned long used = cma_bitmap_used(cma);
+	struct device *dev;
+	dma_addr_t h;
+	void *v;
+
+	dev = kunit_device_register(test, "cma-sticky-dma");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(dev));
+	KUNIT_ASSERT_EQ(test, dma_coerce_mask_and_coherent(dev, DMA_BIT_MASK(64)), 0);
+	dev->cma_area = cma;
+
+	v = dma_alloc_coherent(dev, SZ_1M, &h, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	KUNIT_EXPECT_TRUE(test, pfn_in_region(region, PHYS_PFN(virt_to_phys(v)),
+					      SZ_1M >> PAGE_SHIFT));
+	KUNIT_EXPECT_EQ(test, cma_bitmap_used(cma), used + (SZ_1M >> PAGE_SHIFT));
+	dma_free_coherent(dev, SZ_1M, v, h);
+
+	/* atomic: the page allocator's, as for any CMA area; nothing marked */
+	spin_lock(&api_lock);
+	v = dma_alloc_coherent(dev, SZ_64K, &h, GFP_ATOMIC);
+	spin_unlock(&api_lock);
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	KUNIT_EXPECT_FALSE(test, pfn_in_region(region, PHYS_PFN(virt_to_phys(v)),
+					       SZ_64K >> PAGE_SHIFT));
+	KUNIT_EXPECT_EQ(test, cma_bitmap_used(cma), used);
+	dma_free_coherent(dev, SZ_64K, v, h);
+	dev->cma_area = NULL;
+	KUNIT_EXPECT_EQ(test, cma_bitmap_used(cma), used);
+}
+
+/* The "linux,cma-mode" property of a shared-dma-pool node. */
+static void region_test_dt_mode(struct kunit *test)
+{
+	static const struct {
+		const char *prop;
+		int len;
+		phys_addr_t base, size;
+		int ret;
+		enum cma_region_mode mode;
+	} cases[] = {
+		{ NULL, 0, SZ_1G, SZ_64M, 0, CMA_REGION_NONE },
+		{ "cma", 4, SZ_1G + SZ_64K, SZ_64K, 0, CMA_REGION_NONE },
+		{ "sticky", 7, SZ_1G, SZ_64M, 0, CMA_REGION_STICKY },
+		{ "exclusive", 10, SZ_1G, SZ_64M, 0, CMA_REGION_EXCLUSIVE },
+		{ "exclusive", 10, SZ_1G + SZ_1M, SZ_64M, -EINVAL },
+		{ "sticky", 7, SZ_1G, SZ_64M + SZ_1M, -EINVAL },
+		{ "sticky", 7, SZ_1G, 0, -EINVAL },
+		{ "sticky", 6, SZ_1G, SZ_64M, -EINVAL },	/* no NUL */
+		{ "sticky\0x", 9, SZ_1G, SZ_64M, -EINVAL },	/* two strings */
+		{ "Sticky", 7, SZ_1G, SZ_64M, -EINVAL },
+		{ "exclusive ", 11, SZ_1G, SZ_64M, -EINVAL },
+		{ "", 1, SZ_1G, SZ_64M, -EINVAL },
+		{ "sticky", 0, SZ_1G, SZ_64M, -EINVAL },
+		{ "sticky", -1, SZ_1G, SZ_64M, -EINVAL },
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		enum cma_region_mode mode = 42;
+		int ret = cma_region_dt_mode(cases[i].prop, cases[i].len,
+					     cases[i].base, cases[i].size, &mode);
+
+		KUNIT_EXPECT_EQ_MSG(test, ret, cases[i].ret, "case %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, mode,
+				    ret ? 42 : cases[i].mode, "case %u", i);
+	}
+}
+
+static struct kunit_case cma_region_api_test_cases[] = {
+	KUNIT_CASE(region_test_atomic),
+	KUNIT_CASE(region_test_atomic_hardirq),
+	KUNIT_CASE(region_test_gfp_refused),
+	KUNIT_CASE(region_test_bulk),
+	KUNIT_CASE(region_test_claim),
+	KUNIT_CASE(region_test_claim_race),
+	KUNIT_CASE(cma_test_migrate_cma_area),
+	KUNIT_CASE(region_test_dma_api),
+	KUNIT_CASE(region_test_dt_mode),
+	KUNIT_CASE(sticky_test_gfp_refused),
+	KUNIT_CASE(sticky_test_claim),
+	KUNIT_CASE(sticky_test_dma_api),
+	KUNIT_CASE_SLOW(sticky_test_gfp_modes),
+	KUNIT_CASE_SLOW(sticky_test_gfp_noretry_locked),
+	KUNIT_CASE_SLOW(sticky_test_gfp_fatal_signal),
+	{}
+};
+
+static struct kunit_suite cma_region_api_test_suite = {
+	.name = "cma_region_api",
+	.test_cases = cma_region_api_test_cases,
+	.exit = cma_region_test_exit,
+};
+
+kunit_test_suite(cma_region_api_test_suite);
 
 #endif /* _MM_PAGE_ALLOC_CMA_KUNIT_H */

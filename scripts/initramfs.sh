@@ -31,6 +31,33 @@ while IFS= read -r rel; do
 	cp "$bin" "$stage/tests/"
 done
 
+# The demo's helpers (guest/tools/*.c, workbench code, not the series').
+for src in "$TOP"/guest/tools/*.c; do
+	[ -e "$src" ] || continue
+	gcc -static -O2 -Wall -Werror "${REPRO_CFLAGS[@]}" \
+		-o "$stage/bin/$(basename "${src%.c}")" "$src" ||
+		die "guest tool $src does not compile"
+done
+
+# Independent clients, unchanged from the base tree and built against its
+# exported UAPI headers only: the regions' dma-buf heaps must serve them as
+# the upstream heaps do.
+UPSTREAM_CLIENTS="tools/testing/selftests/dmabuf-heaps/dmabuf-heap.c"
+if [ "${NO_TESTS:-0}" != 1 ]; then
+	make -s -C "$SRC" O="$OUT/khdr/build" headers_install \
+		INSTALL_HDR_PATH="$OUT/khdr" >/dev/null ||
+		die "headers_install of out/linux failed"
+	for rel in $UPSTREAM_CLIENTS; do
+		git -C "$SRC" diff --quiet base HEAD -- "$rel" ||
+			die "$rel differs from the base: not an independent client"
+		bin=$OUT/tests/$(basename "${rel%.c}")
+		gcc -static -O2 -g -Wall "${REPRO_CFLAGS[@]}" \
+			-I"$SRC/tools/testing/selftests" -isystem "$OUT/khdr/include" \
+			-o "$bin" "$SRC/$rel" || die "upstream client $rel does not compile"
+		cp "$bin" "$stage/tests/"
+	done
+fi
+
 mkdir -p "$(dirname "$cpio_out")"
 repro_cpio "$stage" > "$cpio_out.tmp"
 mv "$cpio_out.tmp" "$cpio_out"

@@ -81,6 +81,15 @@ for d in /sys/kernel/debug/cma/*; do
 			say "  the whole region in one cma_alloc($count):" \
 			    "free_pages $(cat "$s/free_pages")" &&
 			echo "$count" > "$d/free"
+		# shellcheck disable=SC2046
+		if [ -e "/dev/dma_heap/$area" ] &&
+		   set -- $(/bin/heapdemo "$area" $((4 << 20))) && [ "$6" = ok ]; then
+			say "  dma-buf heap /dev/dma_heap/$area, one 4 MiB buffer:" \
+			    "free_pages $1 -> $2, mapped and written $3," \
+			    "fd closed $4 (the mapping holds it), unmapped $5"
+		else
+			say "  dma-buf heap /dev/dma_heap/$area: no buffer"; rc=1
+		fi
 	else
 		echo 1 > "$d/alloc"		# drains the pcp lists: CmaFree is exact
 		f0=$(kb CmaFree)

@@ -38,6 +38,7 @@
 #include <sys/prctl.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+#include <linux/dma-heap.h>
 #include <linux/types.h>
 
 #include "../kselftest_harness.h"
@@ -823,6 +824,54 @@ static void stress_page_in(size_t len)
 	close(fd);
 }
 
+/*
+ * Device buffers held by user mappings while the device lets them go: a
+ * buffer of the region's dma-buf heap, mapped and filled, its fd closed at
+ * once; the mapping alone holds it for 300 ms of switches, is checked, and
+ * is dropped, which releases it to the region.  Returns the number of
+ * buffers, or -1 if a pattern differed or an allocation failed oddly.
+ */
+static long stress_heap(double end, unsigned int seed)
+{
+	long n = 0;
+	int heap = open("/dev/dma_heap/" AREA, O_RDONLY | O_CLOEXEC);
+
+	if (heap < 0)
+		return -1;
+	while (now_ms() < end) {
+		struct dma_heap_allocation_data data = {
+			.len = (1 + rand_r(&seed) % 256) * page_size,
+			.fd_flags = O_RDWR | O_CLOEXEC,
+		};
+		unsigned char *p;
+		bool ok = true;
+		size_t i;
+
+		if (ioctl(heap, DMA_HEAP_IOCTL_ALLOC, &data)) {
+			if (errno != ENOMEM)
+				return -1;
+			usleep(50 * 1000);
+			continue;
+		}
+		p = mmap(NULL, data.len, PROT_READ | PROT_WRITE, MAP_SHARED,
+			 data.fd, 0);
+		close(data.fd);
+		if (p == MAP_FAILED)
+			return -1;
+		memset(p, (int)(n & 0xff), data.len);
+		usleep(300 * 1000);
+		for (i = 0; i < data.len; i += page_size)
+			ok &= p[i] == (unsigned char)n &&
+			      p[i + page_size - 1] == (unsigned char)n;
+		munmap(p, data.len);
+		if (!ok)
+			return -1;
+		n++;
+	}
+	close(heap);
+	return n;
+}
+
 static void stress_pressure(double end, int kind)
 {
 	size_t len = 32UL << 20;
@@ -852,6 +901,11 @@ static void stress_pressure(double end, int kind)
 		case 3:
 			stress_page_in(len);
 			break;
+		case 4:
+			/* not one buffer in the whole run is a failure too */
+			if (stress_heap(end, 5) <= 0)
+				_exit(1);
+			break;
 		default:
 			fd = open("/proc/sys/vm/compact_memory", O_WRONLY);
 			if (fd >= 0) {
@@ -870,7 +924,8 @@ static void stress_pressure(double end, int kind)
  * 120): a switch loop; two device processes allocating and releasing
  * random sizes of the area at once (debugfs); anon churn, THP faults,
  * pages of the region held by a pipe (vmsplice) and dropped, tmpfs pages
- * paged in through a mapping, and compaction.  Every switch succeeds or fails
+ * paged in through a mapping, buffers of the region's dma-buf heap held
+ * by their mappings alone and dropped, and compaction.  Every switch succeeds or fails
  * cleanly (EBUSY, ENOMEM); at the end every counter is back to its value
  * before, the whole region is free when switched to exclusive, and the
  * kernel's free-list checker finds nothing.
@@ -885,13 +940,13 @@ TEST_F_TIMEOUT(sticky, switch_stress, 1800)
 	long sw = 0, busy = 0, nomem = 0, counts[2] = { 0, 0 }, left;
 	const char *env = getenv("CMA_STRESS_SECONDS");
 	double secs = env ? atof(env) : 120, end;
-	pid_t kids[7];
+	pid_t kids[8];
 	int i, ret, status, pipefd[2];
 
 	ASSERT_GT(secs, 0);
 	ASSERT_EQ(0, pipe(pipefd));
 	end = now_ms() + secs * 1e3;
-	for (i = 0; i < 7; i++) {
+	for (i = 0; i < 8; i++) {
 		kids[i] = fork();
 		ASSERT_GE(kids[i], 0);
 		if (kids[i])
@@ -924,7 +979,7 @@ TEST_F_TIMEOUT(sticky, switch_stress, 1800)
 			i--;	/* the same direction again */
 	}
 	EXPECT_EQ(0, write_str(self->sys, "mode", "sticky"));
-	for (i = 0; i < 7; i++) {
+	for (i = 0; i < 8; i++) {
 		ASSERT_EQ(kids[i], waitpid(kids[i], &status, 0));
 		EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
 	}
