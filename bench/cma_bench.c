@@ -197,6 +197,98 @@ static int bench_cma(const char *name, unsigned long pages, unsigned int count,
 	return 0;
 }
 
+/*
+ * cmaatomic: cma_alloc_gfp(GFP_ATOMIC) with interrupts off, as a driver's
+ * interrupt handler would ask an exclusive region, timed with interrupts
+ * off so that the figure is the allocation alone; cmasleep: the same
+ * request with GFP_KERNEL, for comparison.  Each allocation is released
+ * at once (one release sample), so that any count fits the region.
+ */
+static int bench_cma_gfp(const char *name, unsigned long pages,
+			 unsigned int count, bool atomic)
+{
+#ifdef CONFIG_CMA_STICKY
+	gfp_t gfp = (atomic ? GFP_ATOMIC : GFP_KERNEL) | __GFP_NOWARN;
+	struct bench_find f = { .name = name };
+	unsigned long flags = 0;
+	unsigned int i;
+	struct page *page;
+	u64 t;
+
+	cma_for_each_area(bench_find_it, &f);
+	if (!f.cma)
+		return -ENODEV;
+	for (i = 0; i < count && bench_more(); i++) {
+		if (atomic)
+			local_irq_save(flags);
+		t = ktime_get_ns();
+		page = cma_alloc_gfp(f.cma, pages, 0, gfp, NULL);
+		t = ktime_get_ns() - t;
+		if (atomic)
+			local_irq_restore(flags);
+		bench_account(!IS_ERR(page), t);
+		if (IS_ERR(page))
+			continue;
+		t = ktime_get_ns();
+		cma_release(f.cma, page, pages);
+		bench_add(&bench_release, ktime_get_ns() - t);
+		cond_resched();
+	}
+	return 0;
+#else
+	return -EOPNOTSUPP;
+#endif
+}
+
+/*
+ * cmabulk: one cma_alloc_bulk() of @nr blocks of @order per sample;
+ * buddybulk (@name NULL): @nr alloc_pages() calls per sample.  A sample
+ * is ok when all @nr blocks came; the release of a batch is one sample.
+ */
+static int bench_bulk(const char *name, unsigned int order, unsigned int nr,
+		      unsigned int count, struct page **held)
+{
+	gfp_t gfp = GFP_KERNEL | __GFP_NOWARN;
+	struct bench_find f = { .name = name };
+	unsigned int i, j;
+	long n;
+	u64 t;
+
+	if (order > MAX_PAGE_ORDER || !nr || nr > BENCH_MAX_HOLD)
+		return -EINVAL;
+	if (name) {
+		cma_for_each_area(bench_find_it, &f);
+		if (!f.cma)
+			return -ENODEV;
+	}
+	for (i = 0; i < count && bench_more(); i++) {
+		t = ktime_get_ns();
+		if (name) {
+			n = cma_alloc_bulk(f.cma, order, nr, gfp, NULL, held);
+		} else {
+			for (n = 0; n < nr; n++) {
+				held[n] = alloc_pages(gfp, order);
+				if (!held[n])
+					break;
+			}
+		}
+		t = ktime_get_ns() - t;
+		if (n < 0)
+			return n;
+		bench_account(n == nr, t);
+		t = ktime_get_ns();
+		for (j = 0; j < n; j++) {
+			if (name)
+				cma_release(f.cma, held[j], 1UL << order);
+			else
+				__free_pages(held[j], order);
+		}
+		bench_add(&bench_release, ktime_get_ns() - t);
+		cond_resched();
+	}
+	return 0;
+}
+
 static int bench_buddy(unsigned int order, unsigned int count, bool comp,
 		       struct page **held)
 {
@@ -343,6 +435,21 @@ static int bench_run(char *cmd)
 		bench_budget_ns = ms * NSEC_PER_MSEC;
 		if (order && order < BITS_PER_LONG && count <= BENCH_MAX_HOLD)
 			ret = bench_cma(name, 1UL << order, count, true, held);
+	} else if (sscanf(cmd, "cmaatomic %63s %lu %u %lu", name, &pages, &count, &ms) >= 3) {
+		bench_budget_ns = ms * NSEC_PER_MSEC;
+		if (pages)
+			ret = bench_cma_gfp(name, pages, count, true);
+	} else if (sscanf(cmd, "cmasleep %63s %lu %u %lu", name, &pages, &count, &ms) >= 3) {
+		bench_budget_ns = ms * NSEC_PER_MSEC;
+		if (pages)
+			ret = bench_cma_gfp(name, pages, count, false);
+	} else if (sscanf(cmd, "cmabulk %63s %u %lu %u %lu", name, &order, &pages, &count,
+			  &ms) >= 4) {
+		bench_budget_ns = ms * NSEC_PER_MSEC;
+		ret = bench_bulk(name, order, pages, count, held);
+	} else if (sscanf(cmd, "buddybulk %u %lu %u %lu", &order, &pages, &count, &ms) >= 3) {
+		bench_budget_ns = ms * NSEC_PER_MSEC;
+		ret = bench_bulk(NULL, order, pages, count, held);
 	} else if (sscanf(cmd, "cma %63s %lu %u %lu", name, &pages, &count, &ms) >= 3) {
 		bench_budget_ns = ms * NSEC_PER_MSEC;
 		if (pages && count <= BENCH_MAX_HOLD)

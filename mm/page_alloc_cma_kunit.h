@@ -2615,6 +2615,51 @@ static void sticky_test_gfp_fatal_signal(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, cma_bitmap_used(cma), used);
 }
 
+/* In the claim window: the exclusive test region becomes sticky. */
+static void race_sticky_in_window(struct cma *cma)
+{
+	if (!race.calls++)
+		race.ret = cma_region_set_mode(cma, CMA_REGION_STICKY);
+}
+
+static void restore_exclusive(void *data)
+{
+	struct cma *cma = data;
+
+	if (cma_region_mode(cma) != CMA_REGION_EXCLUSIVE &&
+	    cma_region_set_mode(cma, CMA_REGION_EXCLUSIVE))
+		kunit_fail_current_test("%s could not be made exclusive again",
+					cma->name);
+}
+
+/*
+ * A request that cannot sleep, on an exclusive region that a switch makes
+ * sticky after the request was checked: it cannot wait for a migration,
+ * so it fails with -EAGAIN (2048 pages: more than a sticky region serves
+ * without one), nothing taken.
+ */
+static void region_test_atomic_switched(struct kunit *test)
+{
+	struct cma *cma = kunit_cma(test);
+	unsigned long used = cma_bitmap_used(cma);
+	struct page *page;
+
+	KUNIT_ASSERT_EQ(test, kunit_add_action(test, restore_exclusive, cma), 0);
+	race = (typeof(race)){ .test = test, .cma = cma };
+	kunit_activate_static_stub(test, cma_region_claim_window,
+				   race_sticky_in_window);
+	page = cma_alloc_gfp(cma, 2 * MAX_ORDER_NR_PAGES, 0,
+			     GFP_NOWAIT | __GFP_NOWARN, NULL);
+	kunit_deactivate_static_stub(test, cma_region_claim_window);
+	KUNIT_ASSERT_EQ(test, race.calls, 1);
+	KUNIT_ASSERT_EQ(test, race.ret, 0);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(page), -EAGAIN);
+	if (!IS_ERR(page))
+		cma_release(cma, page, 2 * MAX_ORDER_NR_PAGES);
+	KUNIT_EXPECT_EQ(test, cma_bitmap_used(cma), used);
+	KUNIT_EXPECT_EQ(test, cma_region_set_mode(cma, CMA_REGION_EXCLUSIVE), 0);
+}
+
 /*
  * The same calls on a MIGRATE_CMA area (cma=): __GFP_NORETRY, which
  * alloc_contig_range() would refuse there, is dropped; a request that
@@ -2793,6 +2838,7 @@ static struct kunit_case cma_region_api_test_cases[] = {
 	KUNIT_CASE(region_test_bulk),
 	KUNIT_CASE(region_test_claim),
 	KUNIT_CASE(region_test_claim_race),
+	KUNIT_CASE(region_test_atomic_switched),
 	KUNIT_CASE(cma_test_migrate_cma_area),
 	KUNIT_CASE(region_test_dma_api),
 	KUNIT_CASE(region_test_dt_mode),

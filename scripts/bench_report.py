@@ -99,7 +99,7 @@ def parse_log(path):
     """The BENCH lines of one boot, as dicts."""
     res = {"lat": [], "fill": [], "vmstat": {}, "mem": {}, "na": [], "workload": None,
            "notes": [], "hot": {}, "arm": None, "occupy": None,
-           "done": None, "end": False, "wall_s": None}
+           "done": None, "end": False, "wall_s": None, "drv": []}
     if not os.path.exists(path):
         return None
     with open(path, errors="replace") as f:
@@ -136,6 +136,8 @@ def parse_log(path):
                 res["notes"].append(rest)
             elif tag == "ARM":
                 res["arm"] = d
+            elif tag == "DRV":
+                res["drv"].append(d)
             elif tag == "HOT" and "test" in d:
                 res["hot"][d["test"]] = d
             elif tag == "DONE":
@@ -354,8 +356,21 @@ def main_report(a):
         u["oom_kill_total"] = int(r["done"]["oom_kill_total"]) if r["done"] else None
         util[arm] = u
 
+    # the driver API, measured in the exclusive arm's boot
+    drv = []
+    for arm in arms:
+        r = boots.get(arm)
+        for d in (r["drv"] if r else []):
+            ok = int(d["ok"])
+            drv.append({"test": d["test"], "arm": arm, "pages": int(d["pages"]),
+                        "n": int(d["n"]), "ok": ok,
+                        "p50_ns": int(d["p50"]) if ok else None,
+                        "p99_ns": int(d["p99"]) if ok else None,
+                        "max_ns": int(d["max"]) if ok else None,
+                        "rel_p50_ns": int(d["rel_p50"]) if int(d["rel_n"]) else None})
+
     with open(os.path.join(outd, "results.json"), "w") as f:
-        json.dump({"latency": latency, "hotpath": hotpath}, f, indent=1)
+        json.dump({"latency": latency, "hotpath": hotpath, "driver_api": drv}, f, indent=1)
         f.write("\n")
     details.update({"latency_release": list(per.values()), "utilization": util,
                     "determinism": det, "na": na_arms, "rev": a.rev, "plan": a.plan,
@@ -370,7 +385,7 @@ def main_report(a):
     if zm and zm["arm"] and "managed" in zm["arm"]:
         zone_info = {k: int(zm["arm"][k]) for k in ("present", "managed", "pages")}
     md = render_md(a, arms, per, na_arms, hot, det, util, plots, region_pages,
-                   details.get("build_failed", {}), zone_info)
+                   details.get("build_failed", {}), zone_info, drv)
     with open(os.path.join(outd, "results.md"), "w") as f:
         f.write(md)
     update_readme(top, a, arms, per, na_arms, hot, det, details.get("build_failed", {}))
@@ -380,8 +395,43 @@ def sizes_of(per, sc):
     return sorted({p for (s, _, p) in per if s == sc})
 
 
+def render_drv(w, drv):
+    """The driver API table and the comparisons its numbers give."""
+    if not drv:
+        return
+    w("## Driver API (exclusive arm, idle region)\n")
+    w("`cmaatomic`: cma_alloc_gfp(GFP_ATOMIC) with interrupts off, timed with them off; "
+      "`cmasleep`: the same request with GFP_KERNEL; each released at once.  `bulk256`: one "
+      "cma_alloc_bulk() of 256 order-0 pages; `buddy256`: 256 alloc_pages() calls, in the "
+      "same boot; the release column is cma_release() / __free_pages() of the batch.\n")
+    w("| test | pages | n | ok | p50 | p99 | max | release p50 |")
+    w("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for d in drv:
+        w("| %s | %d | %d | %d | %s | %s | %s | %s |" % (
+            d["test"], d["pages"], d["n"], d["ok"], fmt_ns(d["p50_ns"]), fmt_ns(d["p99_ns"]),
+            fmt_ns(d["max_ns"]), fmt_ns(d["rel_p50_ns"])))
+    w("")
+    by = {(d["test"], d["pages"]): d for d in drv}
+    for (t, p), d in sorted(by.items()):
+        if t != "cmaatomic" or (("cmasleep", p) not in by):
+            continue
+        s = by[("cmasleep", p)]
+        if d["p50_ns"] and s["p50_ns"]:
+            w("- %d pages: GFP_ATOMIC p50 %s, GFP_KERNEL p50 %s (%s); p99 %s against %s." % (
+                p, fmt_ns(d["p50_ns"]), fmt_ns(s["p50_ns"]), ratio(d["p50_ns"], s["p50_ns"]),
+                fmt_ns(d["p99_ns"]), fmt_ns(s["p99_ns"])))
+    b, u = by.get(("bulk256", 256)), by.get(("buddy256", 256))
+    if b and u and b["p50_ns"] and u["p50_ns"]:
+        w("- 256 order-0 pages: cma_alloc_bulk() p50 %s, 256 alloc_pages() p50 %s: the bulk "
+          "call takes %s the time (%s); p99 %s against %s." % (
+              fmt_ns(b["p50_ns"]), fmt_ns(u["p50_ns"]), ratio(b["p50_ns"], u["p50_ns"]),
+              "less" if b["p50_ns"] < u["p50_ns"] else "more",
+              fmt_ns(b["p99_ns"]), fmt_ns(u["p99_ns"])))
+    w("")
+
+
 def render_md(a, arms, per, na_arms, hot, det, util, plots, region_pages, build_failed,
-              zone_info):
+              zone_info, drv=None):
     L = []
     w = L.append
     w("# cma-sticky benchmark (`make bench`)\n")
@@ -537,6 +587,7 @@ def render_md(a, arms, per, na_arms, hot, det, util, plots, region_pages, build_
     w("")
 
     # hot path
+    render_drv(w, drv)
     w("## Hot path\n")
     w("`anon_fault_64MiB`: ns per 4 KiB page of touching 64 MiB of fresh anonymous memory "
       "(median of 5, THP off); `order0_alloc_free`: ns per alloc_page() + __free_page() pair, "

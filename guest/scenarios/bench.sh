@@ -97,6 +97,25 @@ fi
 say "ARM arm=$arm base_pfn=$base pages=$count mode=${mode:-zone}"
 mem_line boot
 
+# ---- the driver API (exclusive arm, idle region) ----------------------
+# each allocation released at once; atomic vs sleeping at the same sizes;
+# one cma_alloc_bulk() of 256 order-0 pages vs 256 alloc_pages() calls
+if [ "$arm" = exclusive ]; then
+	dn=1000 dm=200
+	[ "$plan" = quick ] && dn=100 dm=20
+	for p in 1 16 256 1024; do
+		for t in cmaatomic cmasleep; do
+			echo reset > "$ctl"
+			echo "$t $area $p $dn" > "$ctl" &&
+				say "DRV test=$t pages=$p $(cat "$ctl")"
+		done
+	done
+	echo reset > "$ctl"
+	echo "cmabulk $area 0 256 $dm" > "$ctl" && say "DRV test=bulk256 pages=256 $(cat "$ctl")"
+	echo reset > "$ctl"
+	echo "buddybulk 0 256 $dm" > "$ctl" && say "DRV test=buddy256 pages=256 $(cat "$ctl")"
+fi
+
 # ---- sizes and counts -------------------------------------------------
 # pages:n; blocks are held until the end of a round of at most 128 MiB
 # (the whole region: one block per round).

@@ -81,6 +81,14 @@ for d in /sys/kernel/debug/cma/*; do
 			say "  the whole region in one cma_alloc($count):" \
 			    "free_pages $(cat "$s/free_pages")" &&
 			echo "$count" > "$d/free"
+		f0=$(cat "$s/free_pages")
+		if echo 16 > "$d/alloc_atomic"; then
+			say "  cma_alloc_gfp(16 pages, GFP_ATOMIC) with interrupts off" \
+			    "(debugfs alloc_atomic): free_pages $f0 -> $(cat "$s/free_pages")"
+			echo 16 > "$d/free"
+		else
+			say "  cma_alloc_gfp(GFP_ATOMIC) failed"; rc=1
+		fi
 		# shellcheck disable=SC2046
 		if [ -e "/dev/dma_heap/$area" ] &&
 		   set -- $(/bin/heapdemo "$area" $((4 << 20))) && [ "$6" = ok ]; then

@@ -93,6 +93,30 @@ TEST_F(region, free_pages_exact)
 	EXPECT_EQ(self->count, read_long(self->sys, "free_pages"));
 }
 
+/*
+ * alloc_atomic: GFP_ATOMIC with interrupts off, from the region's own free
+ * lists; free_pages moves by exactly what is taken, and "free" gives it
+ * back.  Bad counts are refused with nothing taken (a sticky region's
+ * refusal is in cma_sticky_test's bad_input).
+ */
+TEST_F(region, alloc_atomic)
+{
+	static const long counts[] = { 1, 16, 512, 1024 };
+	long held = 0;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(counts); i++) {
+		ASSERT_EQ(0, write_count(self->dbg, "alloc_atomic", counts[i]));
+		held += counts[i];
+		EXPECT_EQ(self->count - held, read_long(self->sys, "free_pages"));
+	}
+	EXPECT_EQ(-EINVAL, write_count(self->dbg, "alloc_atomic", 0));
+	EXPECT_EQ(-EINVAL, write_count(self->dbg, "alloc_atomic", self->count + 1));
+	EXPECT_EQ(self->count - held, read_long(self->sys, "free_pages"));
+	ASSERT_EQ(0, write_count(self->dbg, "free", held));
+	EXPECT_EQ(self->count, read_long(self->sys, "free_pages"));
+}
+
 /* The whole region, then nothing more, then all of it back. */
 TEST_F(region, whole_region)
 {

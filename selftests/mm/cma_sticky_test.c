@@ -1033,6 +1033,7 @@ TEST_F(sticky, bad_input)
 					    "exclusive2", "\n" };
 	char mode[32], legacy[PATH_MAX];
 	unsigned int i;
+	long used;
 
 	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		EXPECT_EQ(-EINVAL, write_str(self->sys, "mode", bad[i]));
@@ -1049,6 +1050,10 @@ TEST_F(sticky, bad_input)
 	}
 	/* the mode it already has: accepted, nothing to do */
 	EXPECT_EQ(0, write_str(self->sys, "mode", "sticky"));
+	/* no allocation without sleeping from a sticky region */
+	used = read_long(self->dbg, "used");
+	EXPECT_EQ(-EINVAL, write_count(self->dbg, "alloc_atomic", 1));
+	EXPECT_EQ(used, read_long(self->dbg, "used"));
 }
 
 TEST_HARNESS_MAIN
