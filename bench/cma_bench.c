@@ -251,12 +251,15 @@ static int bench_bulk(const char *name, unsigned int order, unsigned int nr,
 	gfp_t gfp = GFP_KERNEL | __GFP_NOWARN;
 	struct bench_find f = { .name = name };
 	unsigned int i, j;
-	long n;
+	long n = 0;
 	u64 t;
 
 	if (order > MAX_PAGE_ORDER || !nr || nr > BENCH_MAX_HOLD)
 		return -EINVAL;
 	if (name) {
+		/* cma_alloc_bulk() is the series' (the base kernel has none) */
+		if (!IS_ENABLED(CONFIG_CMA_STICKY))
+			return -EOPNOTSUPP;
 		cma_for_each_area(bench_find_it, &f);
 		if (!f.cma)
 			return -ENODEV;
@@ -264,7 +267,9 @@ static int bench_bulk(const char *name, unsigned int order, unsigned int nr,
 	for (i = 0; i < count && bench_more(); i++) {
 		t = ktime_get_ns();
 		if (name) {
+#ifdef CONFIG_CMA_STICKY
 			n = cma_alloc_bulk(f.cma, order, nr, gfp, NULL, held);
+#endif
 		} else {
 			for (n = 0; n < nr; n++) {
 				held[n] = alloc_pages(gfp, order);

@@ -781,22 +781,17 @@ bool cma_region_claimed(struct cma *cma, const void *owner)
 }
 
 /*
- * After an allocation has set its bits: was the region unclaimed or
- * @owner's?  cma_region_claim() looks at the bits and sets the owner under
- * cma->lock, so an allocation either made the claim fail or sees the owner
- * here.
+ * After an allocation has set its bits (under cma->lock): was the region
+ * unclaimed or @owner's?  cma_region_claim() looks at the bits and sets the
+ * owner under cma->lock too: either the claim saw the bits and failed, or
+ * its unlock came before the allocation's lock, and the owner it stored is
+ * visible here without taking the lock again.
  */
 bool cma_region_owner_ok(struct cma *cma, const void *owner)
 {
-	unsigned long flags;
-	bool ok;
+	const void *claimed = cma->region ? READ_ONCE(cma->region->owner) : NULL;
 
-	if (!cma->region)
-		return true;
-	spin_lock_irqsave(&cma->lock, flags);
-	ok = !cma->region->owner || cma->region->owner == owner;
-	spin_unlock_irqrestore(&cma->lock, flags);
-	return ok;
+	return !claimed || claimed == owner;
 }
 
 /**

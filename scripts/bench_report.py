@@ -417,8 +417,8 @@ def render_drv(w, drv):
             continue
         s = by[("cmasleep", p)]
         if d["p50_ns"] and s["p50_ns"]:
-            w("- %d pages: GFP_ATOMIC p50 %s, GFP_KERNEL p50 %s (%s); p99 %s against %s." % (
-                p, fmt_ns(d["p50_ns"]), fmt_ns(s["p50_ns"]), ratio(d["p50_ns"], s["p50_ns"]),
+            w("- %d page%s: GFP_ATOMIC p50 %s, GFP_KERNEL p50 %s (%s); p99 %s against %s." % (
+                p, "" if p == 1 else "s", fmt_ns(d["p50_ns"]), fmt_ns(s["p50_ns"]), ratio(d["p50_ns"], s["p50_ns"]),
                 fmt_ns(d["p99_ns"]), fmt_ns(s["p99_ns"])))
     b, u = by.get(("bulk256", 256)), by.get(("buddy256", 256))
     if b and u and b["p50_ns"] and u["p50_ns"]:
