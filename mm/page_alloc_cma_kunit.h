@@ -17,6 +17,7 @@
 #include <kunit/device.h>
 #include <kunit/static_stub.h>
 #include <kunit/test.h>
+#include <linux/compaction.h>
 #include <linux/dma-map-ops.h>
 #include <linux/dma-mapping.h>
 #include <linux/file.h>
@@ -554,6 +555,222 @@ static void region_test_compaction_scanner(struct kunit *test)
 }
 
 /*
+ * Fill @n pages of a shmem file with a pattern; they go to a sticky region
+ * first, if there is one.
+ */
+static struct file *shmem_fill(struct kunit *test, unsigned long n)
+{
+	struct file *file = shmem_kernel_file_setup("cma_sticky_kunit",
+						    n << PAGE_SHIFT, 0);
+	unsigned long i;
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(file));
+	for (i = 0; i < n; i++) {
+		struct page *page = shmem_read_mapping_page(file->f_mapping, i);
+
+		KUNIT_ASSERT_FALSE(test, IS_ERR(page));
+		memset_page(page, 0, (int)(i & 0xff), PAGE_SIZE);
+		set_page_dirty(page);
+		put_page(page);
+	}
+	return file;
+}
+
+/* How many of the file's @n pages are in the region; checks the pattern. */
+static unsigned long shmem_in_region(struct kunit *test, struct file *file,
+				     unsigned long n, struct cma_region *region)
+{
+	unsigned long i, in = 0;
+
+	for (i = 0; i < n; i++) {
+		struct page *page = shmem_read_mapping_page(file->f_mapping, i);
+		u8 *p;
+
+		KUNIT_ASSERT_FALSE(test, IS_ERR(page));
+		p = kmap_local_page(page);
+		KUNIT_EXPECT_EQ(test, p[0], (u8)(i & 0xff));
+		KUNIT_EXPECT_EQ(test, p[PAGE_SIZE - 1], (u8)(i & 0xff));
+		kunmap_local(p);
+		if (pfn_in_region(region, page_to_pfn(page), 1))
+			in++;
+		put_page(page);
+	}
+	return in;
+}
+
+#ifdef CONFIG_COMPACTION
+/*
+ * Fragment @zone the way a long-running machine is: take every free
+ * pageblock-order block an unmovable allocation can get (it steals movable
+ * blocks whole) and give all of each back but its first page.  The zone
+ * keeps its free memory, in pieces below pageblock_order on the unmovable
+ * lists, where compaction's fast search does not look.
+ */
+static unsigned long pin_free_blocks(struct zone *zone, struct list_head *held)
+{
+	gfp_t gfp = (GFP_KERNEL & ~__GFP_RECLAIM) | __GFP_NOWARN |
+		    __GFP_NOMEMALLOC | __GFP_THISNODE;
+	unsigned long n = 0, i;
+	struct page *page;
+
+	if (zone_idx(zone) == ZONE_DMA32)
+		gfp |= __GFP_DMA32;
+	while ((page = alloc_pages_node(zone_to_nid(zone), gfp,
+					pageblock_order))) {
+		split_page(page, pageblock_order);
+		for (i = 1; i < pageblock_nr_pages; i++)
+			__free_page(page + i);
+		list_add(&page->lru, held);
+		n++;
+	}
+	return n;
+}
+
+static void unpin_blocks(struct list_head *held)
+{
+	struct page *page, *next;
+
+	list_for_each_entry_safe(page, next, held, lru) {
+		list_del(&page->lru);
+		__free_page(page);
+	}
+}
+
+#define COMPACT_HOLD_MAX 64
+
+/*
+ * Take every free MAX_PAGE_ORDER chunk of the MIGRATE_CMA areas above
+ * @region in its zone: compaction's free scanner starts at the top of the
+ * zone and would find all the migration targets it needs there.
+ */
+static unsigned int fill_cma_above(struct cma_region *region,
+				   struct page **held, struct cma **from)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < cma_area_count; i++) {
+		struct cma *cma = &cma_areas[i];
+		unsigned long base = cma->base_pfn;
+		struct page *page;
+
+		if (cma->region || base < region->end_pfn ||
+		    page_zone(pfn_to_page(base)) != region->zone)
+			continue;
+		while (n < COMPACT_HOLD_MAX &&
+		       (page = cma_alloc(cma, MAX_ORDER_NR_PAGES,
+					 MAX_PAGE_ORDER, true))) {
+			from[n] = cma;
+			held[n++] = page;
+		}
+	}
+	return n;
+}
+
+/* Pageblocks of @region with the compaction skip hint; @clear clears them. */
+static unsigned long region_skip_hints(struct cma_region *region, bool clear)
+{
+	unsigned long pfn, n = 0;
+
+	for (pfn = region->base_pfn; pfn < region->end_pfn;
+	     pfn += pageblock_nr_pages) {
+		struct page *page = pfn_to_page(pfn);
+
+		n += !!get_pageblock_skip(page);
+		if (clear)
+			clear_pageblock_skip(page);
+	}
+	return n;
+}
+
+/*
+ * Direct compaction's last try, try_to_compact_pages() at
+ * MIN_COMPACT_PRIORITY, scans whole zones and takes free pages from
+ * pageblocks of every type (ignore_block_suitable).  Drive it through a
+ * region: every block of the region split by an allocation, the zone out of
+ * pageblock-order blocks but not of free memory, the MIGRATE_CMA area above
+ * the region taken, and more pages to migrate (a shmem file) than there is
+ * free memory above the region.  The free scanner must walk through every
+ * block of the region (its skip hint says it did), take nothing there and
+ * move nothing in.
+ *
+ * fast_isolate_freepages() may move the free scanner's start to the top
+ * half of the zone on its first search (scan_start); the case disables that
+ * jump through compact_init_free_pfn so that the linear scanner, the one
+ * that walks pfns, covers the region every time.
+ */
+static void region_test_compact_min_priority(struct kunit *test)
+{
+	const gfp_t gfp = GFP_KERNEL | __GFP_NOWARN;
+	const unsigned long nr_shmem = SZ_32M >> PAGE_SHIFT;
+	struct cma *cma = kunit_cma(test);
+	struct cma_region *region = cma->region;
+	struct zone *zone = region->zone;
+	unsigned long nr_blocks = (region->end_pfn - region->base_pfn) /
+				  pageblock_nr_pages;
+	struct page *split[COMPACT_HOLD_MAX], *filled[COMPACT_HOLD_MAX];
+	unsigned long free0, nr_pinned, init_free;
+	struct cma *filled_from[COMPACT_HOLD_MAX];
+	unsigned int n = 0, nr_filled, i;
+	struct page *capture = NULL;
+	struct region_snapshot snap;
+	struct alloc_context ac = {};
+	enum compact_result res;
+	struct file *file;
+	LIST_HEAD(pinned);
+
+	/* the first page of each MAX_PAGE_ORDER block taken, the rest free */
+	while (n < ARRAY_SIZE(split) &&
+	       (split[n] = cma_alloc(cma, 1, MAX_PAGE_ORDER, true)))
+		n++;
+	KUNIT_ASSERT_GT(test, n, 0);
+	free0 = cma_region_nr_free(region);
+	region_snapshot(region, &snap);
+
+	nr_filled = fill_cma_above(region, filled, filled_from);
+	file = shmem_fill(test, nr_shmem);
+	nr_pinned = pin_free_blocks(zone, &pinned);
+	KUNIT_EXPECT_FALSE_MSG(test,
+			       zone_watermark_ok(zone, pageblock_order,
+						 min_wmark_pages(zone),
+						 zone_idx(zone), ALLOC_WMARK_MIN),
+			       "the zone still has a free pageblock-order block");
+
+	region_skip_hints(region, true);
+	init_free = zone->compact_init_free_pfn;
+	zone->compact_init_free_pfn = zone_end_pfn(zone);
+
+	ac.zonelist = node_zonelist(zone_to_nid(zone), gfp);
+	ac.highest_zoneidx = zone_idx(zone);
+	ac.migratetype = gfp_migratetype(gfp);
+	ac.preferred_zoneref = first_zones_zonelist(ac.zonelist,
+						    ac.highest_zoneidx, NULL);
+	res = try_to_compact_pages(gfp, pageblock_order, ALLOC_WMARK_MIN, &ac,
+				   MIN_COMPACT_PRIORITY, &capture);
+
+	zone->compact_init_free_pfn = init_free;
+	kunit_info(test, "%u blocks split, %u chunks of CMA taken, %lu blocks pinned, result %d",
+		   n, nr_filled, nr_pinned, res);
+	if (capture)
+		__free_pages(capture, pageblock_order);
+
+	KUNIT_EXPECT_EQ_MSG(test, region_skip_hints(region, true), nr_blocks,
+			    "the free scanner did not walk every block of the region");
+	KUNIT_EXPECT_EQ(test, free0, cma_region_nr_free(region));
+	expect_snapshot(test, region, &snap);
+	KUNIT_EXPECT_EQ(test, shmem_in_region(test, file, nr_shmem, region), 0);
+	KUNIT_EXPECT_EQ(test, cma_region_check_free_lists(), 0);
+
+	compaction_defer_reset(zone, pageblock_order, false);
+	unpin_blocks(&pinned);
+	fput(file);
+	for (i = 0; i < nr_filled; i++)
+		cma_release(filled_from[i], filled[i], MAX_ORDER_NR_PAGES);
+	while (n--)
+		cma_release(cma, split[n], 1);
+}
+#endif
+
+/*
  * Memory offlining isolates each pageblock of a memory block with
  * MEMORY_OFFLINE (offline_pages()); a free block of the region is refused
  * and keeps its type and its pages.
@@ -845,6 +1062,9 @@ static struct kunit_case cma_region_test_cases[] = {
 	KUNIT_CASE(region_test_vm_events),
 	KUNIT_CASE(region_test_free_pages_typed),
 	KUNIT_CASE(region_test_compaction_scanner),
+#ifdef CONFIG_COMPACTION
+	KUNIT_CASE_SLOW(region_test_compact_min_priority),
+#endif
 	KUNIT_CASE(region_test_putback_routed),
 	KUNIT_CASE(region_test_checker_finds_lost),
 #ifdef CONFIG_VMCORE_INFO
@@ -1068,47 +1288,6 @@ static void sticky_test_alloc_direct(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, cma_bitmap_used(cma), used);
 	}
 	KUNIT_EXPECT_TRUE(test, region_all_blocks(region, MIGRATE_MOVABLE_STICKY));
-}
-
-/* Fill @n pages of a shmem file with a pattern; they go to the region first. */
-static struct file *shmem_fill(struct kunit *test, unsigned long n)
-{
-	struct file *file = shmem_kernel_file_setup("cma_sticky_kunit",
-						    n << PAGE_SHIFT, 0);
-	unsigned long i;
-
-	KUNIT_ASSERT_FALSE(test, IS_ERR(file));
-	for (i = 0; i < n; i++) {
-		struct page *page = shmem_read_mapping_page(file->f_mapping, i);
-
-		KUNIT_ASSERT_FALSE(test, IS_ERR(page));
-		memset_page(page, 0, (int)(i & 0xff), PAGE_SIZE);
-		set_page_dirty(page);
-		put_page(page);
-	}
-	return file;
-}
-
-/* How many of the file's @n pages are in the region; checks the pattern. */
-static unsigned long shmem_in_region(struct kunit *test, struct file *file,
-				     unsigned long n, struct cma_region *region)
-{
-	unsigned long i, in = 0;
-
-	for (i = 0; i < n; i++) {
-		struct page *page = shmem_read_mapping_page(file->f_mapping, i);
-		u8 *p;
-
-		KUNIT_ASSERT_FALSE(test, IS_ERR(page));
-		p = kmap_local_page(page);
-		KUNIT_EXPECT_EQ(test, p[0], (u8)(i & 0xff));
-		KUNIT_EXPECT_EQ(test, p[PAGE_SIZE - 1], (u8)(i & 0xff));
-		kunmap_local(p);
-		if (pfn_in_region(region, page_to_pfn(page), 1))
-			in++;
-		put_page(page);
-	}
-	return in;
 }
 
 /*

@@ -154,6 +154,14 @@ else
 	else fail "kernel-doc" "new warnings:$kd_bad"; fi
 fi
 
+# ---- the bench report's unit test, on a stored run (bench/testdata/) -------
+if (cd "$TOP/scripts" && python3 -m unittest benchreport.test_report) > "$R/bench-report-test.out" 2>&1; then
+	pass "bench report unit test" "$(tail -n 3 "$R/bench-report-test.out" | grep -o 'Ran [0-9]* tests')"
+else
+	fail "bench report unit test" "see ${R#$TOP/}/bench-report-test.out"
+	tail -n 20 "$R/bench-report-test.out" >&2
+fi
+
 # ---- the debug kernel ------------------------------------------------------
 debug_ok=0
 if "$TOP/scripts/build.sh" debug; then
