@@ -28,6 +28,7 @@
 #include <linux/shmem_fs.h>
 #include <linux/vmcore_info.h>
 #include <linux/vmstat.h>
+#include <trace/events/compaction.h>
 
 #include "shuffle.h"
 
@@ -598,13 +599,14 @@ static unsigned long shmem_in_region(struct kunit *test, struct file *file,
 	return in;
 }
 
-#ifdef CONFIG_COMPACTION
+#if defined(CONFIG_COMPACTION) && defined(CONFIG_TRACEPOINTS)
 /*
  * Fragment @zone the way a long-running machine is: take every free
- * pageblock-order block an unmovable allocation can get (it steals movable
- * blocks whole) and give all of each back but its first page.  The zone
- * keeps its free memory, in pieces below pageblock_order on the unmovable
- * lists, where compaction's fast search does not look.
+ * pageblock-order block an unmovable allocation can get in @zone (it steals
+ * movable blocks whole and retypes them unmovable for good) and give all of
+ * each back but its first page.  The zone keeps its free memory, in pieces
+ * below pageblock_order on the unmovable lists, where compaction's fast
+ * search does not look.  No reserves, no reclaim, no kswapd, no CMA.
  */
 static unsigned long pin_free_blocks(struct zone *zone, struct list_head *held)
 {
@@ -617,6 +619,11 @@ static unsigned long pin_free_blocks(struct zone *zone, struct list_head *held)
 		gfp |= __GFP_DMA32;
 	while ((page = alloc_pages_node(zone_to_nid(zone), gfp,
 					pageblock_order))) {
+		if (page_zone(page) != zone) {
+			/* @zone has no such block left: a lower zone served it */
+			__free_pages(page, pageblock_order);
+			break;
+		}
 		split_page(page, pageblock_order);
 		for (i = 1; i < pageblock_nr_pages; i++)
 			__free_page(page + i);
@@ -625,6 +632,24 @@ static unsigned long pin_free_blocks(struct zone *zone, struct list_head *held)
 	}
 	return n;
 }
+
+/* What region_test_compact_min_priority() holds, released by its action. */
+struct compact_case {
+	struct cma *cma;
+	struct page **split;		/* the first page of each region block */
+	unsigned int nr_split;
+	struct page **filled;		/* MAX_PAGE_ORDER chunks of other areas */
+	struct cma **filled_from;
+	unsigned int nr_filled, max_filled;
+	struct list_head pinned;
+	struct file *file;
+	/* the free scanner's visits, from its tracepoint */
+	struct cma_region *region;
+	struct task_struct *task;
+	unsigned long *seen;		/* region pages the free scanner scanned */
+	atomic_long_t taken;		/* and took */
+	bool probe;
+};
 
 static void unpin_blocks(struct list_head *held)
 {
@@ -636,137 +661,194 @@ static void unpin_blocks(struct list_head *held)
 	}
 }
 
-#define COMPACT_HOLD_MAX 64
+/* isolate_freepages_block() scanned [start, end) and took @taken pages. */
+static void compact_case_probe(void *data, unsigned long start,
+			       unsigned long end, unsigned long scanned,
+			       unsigned long taken)
+{
+	struct compact_case *cc = data;
+	struct cma_region *region = cc->region;
+
+	if (current != cc->task || end <= region->base_pfn ||
+	    start >= region->end_pfn)
+		return;
+	start = max(start, region->base_pfn);
+	end = min(end, region->end_pfn);
+	bitmap_set(cc->seen, start - region->base_pfn, end - start);
+	atomic_long_add(taken, &cc->taken);
+}
+
+static void compact_case_release(void *data)
+{
+	struct compact_case *cc = data;
+
+	if (cc->probe) {
+		unregister_trace_mm_compaction_isolate_freepages(compact_case_probe, cc);
+		tracepoint_synchronize_unregister();
+		cc->probe = false;
+	}
+	unpin_blocks(&cc->pinned);
+	if (cc->file) {
+		fput(cc->file);
+		cc->file = NULL;
+	}
+	while (cc->nr_filled) {
+		cc->nr_filled--;
+		if (!cma_release(cc->filled_from[cc->nr_filled],
+				 cc->filled[cc->nr_filled], MAX_ORDER_NR_PAGES))
+			kunit_fail_current_test("a filled chunk was not released");
+	}
+	while (cc->nr_split) {
+		cc->nr_split--;
+		if (!cma_release(cc->cma, cc->split[cc->nr_split], 1))
+			kunit_fail_current_test("a split page was not released");
+	}
+}
 
 /*
- * Take every free MAX_PAGE_ORDER chunk of the MIGRATE_CMA areas above
- * @region in its zone: compaction's free scanner starts at the top of the
- * zone and would find all the migration targets it needs there.
+ * Take every free MAX_PAGE_ORDER chunk of the other non-exclusive areas
+ * above @region in its zone: compaction's free scanner starts at the top
+ * of the zone and would find its migration targets there.
  */
-static unsigned int fill_cma_above(struct cma_region *region,
-				   struct page **held, struct cma **from)
+static void fill_areas_above(struct compact_case *cc)
 {
-	unsigned int i, n = 0;
+	struct cma_region *region = cc->region;
+	unsigned int i;
 
 	for (i = 0; i < cma_area_count; i++) {
 		struct cma *cma = &cma_areas[i];
-		unsigned long base = cma->base_pfn;
 		struct page *page;
 
-		if (cma->region || base < region->end_pfn ||
-		    page_zone(pfn_to_page(base)) != region->zone)
+		if (cma_is_exclusive(cma) || cma->base_pfn < region->end_pfn ||
+		    page_zone(pfn_to_page(cma->base_pfn)) != region->zone)
 			continue;
-		while (n < COMPACT_HOLD_MAX &&
+		while (cc->nr_filled < cc->max_filled &&
 		       (page = cma_alloc(cma, MAX_ORDER_NR_PAGES,
 					 MAX_PAGE_ORDER, true))) {
-			from[n] = cma;
-			held[n++] = page;
+			cc->filled_from[cc->nr_filled] = cma;
+			cc->filled[cc->nr_filled++] = page;
 		}
 	}
-	return n;
-}
-
-/* Pageblocks of @region with the compaction skip hint; @clear clears them. */
-static unsigned long region_skip_hints(struct cma_region *region, bool clear)
-{
-	unsigned long pfn, n = 0;
-
-	for (pfn = region->base_pfn; pfn < region->end_pfn;
-	     pfn += pageblock_nr_pages) {
-		struct page *page = pfn_to_page(pfn);
-
-		n += !!get_pageblock_skip(page);
-		if (clear)
-			clear_pageblock_skip(page);
-	}
-	return n;
 }
 
 /*
  * Direct compaction's last try, try_to_compact_pages() at
  * MIN_COMPACT_PRIORITY, scans whole zones and takes free pages from
  * pageblocks of every type (ignore_block_suitable).  Drive it through a
- * region: every block of the region split by an allocation, the zone out of
- * pageblock-order blocks but not of free memory, the MIGRATE_CMA area above
- * the region taken, and more pages to migrate (a shmem file) than there is
- * free memory above the region.  The free scanner must walk through every
- * block of the region (its skip hint says it did), take nothing there and
- * move nothing in.
+ * region: every MAX_PAGE_ORDER block of the region split by an allocation
+ * (so that on a PageBuddy() design the first pageblock of each would be a
+ * target), the zone out of pageblock-order blocks but not of free memory,
+ * the other areas above the region taken, and a shmem file to migrate.
+ * The mm_compaction_isolate_freepages tracepoint, which only the free
+ * scanner's isolate_freepages_block() emits, must show it scanning every
+ * page of the region and taking none; the region's counts, its per-order
+ * snapshot, the free-list checker and the shmem file's placement must not
+ * change.
  *
- * fast_isolate_freepages() may move the free scanner's start to the top
- * half of the zone on its first search (scan_start); the case disables that
- * jump through compact_init_free_pfn so that the linear scanner, the one
- * that walks pfns, covers the region every time.
+ * An unmovable request (GFP_KERNEL, whose costly orders the allocator
+ * itself never compacts at this priority): a movable one would end at the
+ * first free CMA or sticky block (__compact_finished()).  The case compacts
+ * the region's zone alone (a one-zone zonelist), and turns off
+ * fast_isolate_freepages()'s first-search jump of the free scanner to the
+ * top half of the zone (scan_start, through compact_init_free_pfn) so that
+ * the linear scanner does not start below the region; it restores that and
+ * the zone's deferral state.  It relies on the region lying near the top of
+ * its zone, as the .kunitconfig's areas do; the pinned blocks stay
+ * unmovable afterwards.
  */
 static void region_test_compact_min_priority(struct kunit *test)
 {
 	const gfp_t gfp = GFP_KERNEL | __GFP_NOWARN;
-	const unsigned long nr_shmem = SZ_32M >> PAGE_SHIFT;
 	struct cma *cma = kunit_cma(test);
 	struct cma_region *region = cma->region;
 	struct zone *zone = region->zone;
-	unsigned long nr_blocks = (region->end_pfn - region->base_pfn) /
-				  pageblock_nr_pages;
-	struct page *split[COMPACT_HOLD_MAX], *filled[COMPACT_HOLD_MAX];
-	unsigned long free0, nr_pinned, init_free;
-	struct cma *filled_from[COMPACT_HOLD_MAX];
-	unsigned int n = 0, nr_filled, i;
+	unsigned long nr_pages = region->end_pfn - region->base_pfn;
+	unsigned int nr_blocks = nr_pages >> MAX_PAGE_ORDER, i;
+	unsigned long free0, nr_pinned, init_free, seen, taken;
+	unsigned int considered, defer_shift;
 	struct page *capture = NULL;
 	struct region_snapshot snap;
 	struct alloc_context ac = {};
+	struct zonelist *zonelist;
+	struct compact_case *cc;
 	enum compact_result res;
-	struct file *file;
-	LIST_HEAD(pinned);
+	int order_failed;
+
+	cc = kunit_kzalloc(test, sizeof(*cc), GFP_KERNEL);
+	zonelist = kunit_kzalloc(test, sizeof(*zonelist), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, cc);
+	KUNIT_ASSERT_NOT_NULL(test, zonelist);
+	cc->cma = cma;
+	cc->region = region;
+	cc->task = current;
+	cc->max_filled = cma_area_count * (SZ_1G / PAGE_SIZE / MAX_ORDER_NR_PAGES);
+	cc->split = kunit_kcalloc(test, nr_blocks, sizeof(*cc->split), GFP_KERNEL);
+	cc->filled = kunit_kcalloc(test, cc->max_filled, sizeof(*cc->filled), GFP_KERNEL);
+	cc->filled_from = kunit_kcalloc(test, cc->max_filled,
+					sizeof(*cc->filled_from), GFP_KERNEL);
+	cc->seen = kunit_kcalloc(test, BITS_TO_LONGS(nr_pages), sizeof(long), GFP_KERNEL);
+	KUNIT_ASSERT_TRUE(test, cc->split && cc->filled && cc->filled_from && cc->seen);
+	INIT_LIST_HEAD(&cc->pinned);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, compact_case_release, cc), 0);
 
 	/* the first page of each MAX_PAGE_ORDER block taken, the rest free */
-	while (n < ARRAY_SIZE(split) &&
-	       (split[n] = cma_alloc(cma, 1, MAX_PAGE_ORDER, true)))
-		n++;
-	KUNIT_ASSERT_GT(test, n, 0);
+	while (cc->nr_split < nr_blocks &&
+	       (cc->split[cc->nr_split] = cma_alloc(cma, 1, MAX_PAGE_ORDER, true)))
+		cc->nr_split++;
+	KUNIT_ASSERT_EQ(test, cc->nr_split, nr_blocks);
 	free0 = cma_region_nr_free(region);
 	region_snapshot(region, &snap);
 
-	nr_filled = fill_cma_above(region, filled, filled_from);
-	file = shmem_fill(test, nr_shmem);
-	nr_pinned = pin_free_blocks(zone, &pinned);
-	KUNIT_EXPECT_FALSE_MSG(test,
+	fill_areas_above(cc);
+	cc->file = shmem_fill(test, SZ_32M >> PAGE_SHIFT);
+	nr_pinned = pin_free_blocks(zone, &cc->pinned);
+	KUNIT_ASSERT_FALSE_MSG(test,
 			       zone_watermark_ok(zone, pageblock_order,
 						 min_wmark_pages(zone),
 						 zone_idx(zone), ALLOC_WMARK_MIN),
 			       "the zone still has a free pageblock-order block");
+	KUNIT_ASSERT_TRUE_MSG(test, compaction_suitable(zone, pageblock_order,
+							zone_idx(zone)),
+			      "compaction would not run in this zone");
 
-	region_skip_hints(region, true);
-	init_free = zone->compact_init_free_pfn;
-	zone->compact_init_free_pfn = zone_end_pfn(zone);
-
-	ac.zonelist = node_zonelist(zone_to_nid(zone), gfp);
+	zonelist->_zonerefs[0].zone = zone;
+	zonelist->_zonerefs[0].zone_idx = zone_idx(zone);
+	ac.zonelist = zonelist;
 	ac.highest_zoneidx = zone_idx(zone);
 	ac.migratetype = gfp_migratetype(gfp);
-	ac.preferred_zoneref = first_zones_zonelist(ac.zonelist,
-						    ac.highest_zoneidx, NULL);
+	ac.preferred_zoneref = zonelist->_zonerefs;
+
+	KUNIT_ASSERT_EQ(test, register_trace_mm_compaction_isolate_freepages(compact_case_probe,
+									     cc), 0);
+	cc->probe = true;
+	init_free = zone->compact_init_free_pfn;
+	considered = zone->compact_considered;
+	defer_shift = zone->compact_defer_shift;
+	order_failed = zone->compact_order_failed;
+	zone->compact_init_free_pfn = zone_end_pfn(zone);
 	res = try_to_compact_pages(gfp, pageblock_order, ALLOC_WMARK_MIN, &ac,
 				   MIN_COMPACT_PRIORITY, &capture);
-
 	zone->compact_init_free_pfn = init_free;
-	kunit_info(test, "%u blocks split, %u chunks of CMA taken, %lu blocks pinned, result %d",
-		   n, nr_filled, nr_pinned, res);
-	if (capture)
-		__free_pages(capture, pageblock_order);
+	zone->compact_considered = considered;
+	zone->compact_defer_shift = defer_shift;
+	zone->compact_order_failed = order_failed;
+	unregister_trace_mm_compaction_isolate_freepages(compact_case_probe, cc);
+	tracepoint_synchronize_unregister();
+	cc->probe = false;
 
-	KUNIT_EXPECT_EQ_MSG(test, region_skip_hints(region, true), nr_blocks,
-			    "the free scanner did not walk every block of the region");
+	seen = bitmap_weight(cc->seen, nr_pages);
+	taken = atomic_long_read(&cc->taken);
+	kunit_info(test, "%u blocks split, %u chunks of other areas taken, %lu blocks pinned, result %d, %lu of %lu region pages scanned",
+		   cc->nr_split, cc->nr_filled, nr_pinned, res, seen, nr_pages);
+	/* compaction's capture is off in a kthread (task_capc()) */
+	KUNIT_EXPECT_NULL(test, capture);
+	KUNIT_EXPECT_EQ_MSG(test, seen, nr_pages,
+			    "the free scanner did not scan the whole region");
+	KUNIT_EXPECT_EQ(test, taken, 0);
 	KUNIT_EXPECT_EQ(test, free0, cma_region_nr_free(region));
 	expect_snapshot(test, region, &snap);
-	KUNIT_EXPECT_EQ(test, shmem_in_region(test, file, nr_shmem, region), 0);
-	KUNIT_EXPECT_EQ(test, cma_region_check_free_lists(), 0);
-
-	compaction_defer_reset(zone, pageblock_order, false);
-	unpin_blocks(&pinned);
-	fput(file);
-	for (i = 0; i < nr_filled; i++)
-		cma_release(filled_from[i], filled[i], MAX_ORDER_NR_PAGES);
-	while (n--)
-		cma_release(cma, split[n], 1);
+	i = shmem_in_region(test, cc->file, SZ_32M >> PAGE_SHIFT, region);
+	KUNIT_EXPECT_EQ(test, i, 0);
 }
 #endif
 
@@ -1062,7 +1144,7 @@ static struct kunit_case cma_region_test_cases[] = {
 	KUNIT_CASE(region_test_vm_events),
 	KUNIT_CASE(region_test_free_pages_typed),
 	KUNIT_CASE(region_test_compaction_scanner),
-#ifdef CONFIG_COMPACTION
+#if defined(CONFIG_COMPACTION) && defined(CONFIG_TRACEPOINTS)
 	KUNIT_CASE_SLOW(region_test_compact_min_priority),
 #endif
 	KUNIT_CASE(region_test_putback_routed),

@@ -22,12 +22,21 @@
 # scripts/bench_report.py turns the console logs into out/bench/results.md,
 # results.json and *.png, and the README's benchmark section.
 #
+# The reclaim scenario (guest/scenarios/reclaim.sh, ZONE_CMA's own case):
+# two more boots per arm (the workload alone, and while a device
+# allocates; none: no region, alone only) with two virtio disks, an
+# ext2 filesystem of source files built here from a fixed seed
+# (out/bench/disk/src.img) and a swap device (swap.img), both opened with
+# snapshot=on so that every boot starts from the same bytes.
+#
 # `scripts/bench.sh build` only builds the three kernels.
 # BENCH_REV=<commit of out/linux> benchmarks that commit instead of HEAD.
 # BENCH_ARMS="exclusive buddy ..." limits the arms, BENCH_PLAN=quick the
 # sizes, BENCH_DET=0 skips the determinism re-run, BENCH_PAR=N boots N
 # guests at a time (default: the number of cores; icount figures do not
-# depend on it, the wall-clock ones do).
+# depend on it, the wall-clock ones do).  BENCH_RECLAIM_ARMS="sticky none"
+# limits the reclaim boots ("" skips them), BENCH_ONLY=reclaim runs only
+# them.
 . "$(dirname "$0")/lib.sh"
 
 QEXTRA="-icount shift=0,sleep=off -cpu max,erms=off,rdrand=off,rdseed=off"
@@ -37,6 +46,8 @@ ARMS=${BENCH_ARMS:-migrate_cma zone_movable sticky exclusive buddy}
 PLAN=${BENCH_PLAN:-full}
 PAR=${BENCH_PAR:-$(nproc)}
 DET=${BENCH_DET:-1}
+RECLAIM_ARMS=${BENCH_RECLAIM_ARMS-migrate_cma zone_movable sticky exclusive none}
+ONLY=${BENCH_ONLY:-}
 NICE=(nice -n "${BENCH_NICE:-19}")
 mkdir -p "$B/logs"
 t_start=$(date +%s)
@@ -128,8 +139,52 @@ mkdir -p "$stage/bin"
 # (its /proc helpers are the selftests' cma_util.h, from the series)
 gcc -static -O2 -Wall -Werror "${REPRO_CFLAGS[@]}" -I"$SRC/tools/testing/selftests/mm" \
 	-o "$stage/bin/benchmem" "$TOP/bench/benchmem.c"
+gcc -static -O2 -Wall -Werror "${REPRO_CFLAGS[@]}" -o "$stage/bin/buildsim" \
+	"$TOP/bench/buildsim.c"
 repro_cpio "$stage" > "$B/initramfs-extra.cpio"
 cat "$B/initramfs-base.cpio" "$B/initramfs-extra.cpio" > "$B/initramfs.cpio"
+
+# ---- the reclaim scenario's disks --------------------------------------------
+# src.img: NFILES files of 64 KiB to 1 MiB of pseudo-random bytes (a fixed
+# seed), ext2 with a fixed UUID, hash seed and time; swap.img: 1 GiB of
+# swap.  Rebuilt only when this recipe changes.
+DISK=$B/disk
+make_disks() {
+	local recipe stamp tree
+	recipe="v2 files=512 seed=20241117 size=768M $(mke2fs -V 2>&1 | head -n1)"
+	stamp=$(printf '%s' "$recipe" | sha1sum | cut -c1-12)
+	[ -f "$DISK/src.img" ] && [ -f "$DISK/swap.img" ] &&
+		[ "$(cat "$DISK/stamp" 2>/dev/null)" = "$stamp" ] && return 0
+	mkdir -p "$DISK"
+	rm -f "$DISK/src.img" "$DISK/swap.img" "$DISK/stamp"
+	tree=$(mktemp -d)
+	python3 - "$tree" <<'PY'
+import os, random, sys
+d, rng = sys.argv[1], random.Random(20241117)
+for i in range(512):
+    size = (16 + rng.randrange(241)) * 4096
+    p = os.path.join(d, "%d.c" % i)
+    with open(p, "wb") as f:
+        f.write(rng.randbytes(size))
+    os.utime(p, (1731801600, 1731801600))
+os.utime(d, (1731801600, 1731801600))
+PY
+	E2FSPROGS_FAKE_TIME=1731801600 mke2fs -q -F -t ext2 -b 4096 -m 0 -N 4096 \
+		-U 6d6b7a1e-2a41-4c0e-9b1f-0c3a5c1f0001 \
+		-E hash_seed=6d6b7a1e-2a41-4c0e-9b1f-0c3a5c1f0002,root_owner=0:0 \
+		-d "$tree" "$DISK/src.img" 768M
+	# mke2fs -d copies each file's host ctime, which no one can set: fix it
+	for f in "$tree"/*; do
+		echo "set_inode_field /${f##*/} ctime 20241117000000"
+	done | debugfs -w -f - "$DISK/src.img" >/dev/null 2>&1
+	rm -rf "$tree"
+	truncate -s 1G "$DISK/swap.img"
+	mkswap -q -U 6d6b7a1e-2a41-4c0e-9b1f-0c3a5c1f0003 "$DISK/swap.img" >/dev/null
+	echo "$stamp" > "$DISK/stamp"
+}
+[ -n "$RECLAIM_ARMS" ] && make_disks
+RDRIVES="-drive file=$DISK/src.img,if=virtio,format=raw,snapshot=on,cache=unsafe"
+RDRIVES+=" -drive file=$DISK/swap.img,if=virtio,format=raw,snapshot=on,cache=unsafe"
 
 # ---- boots ------------------------------------------------------------------
 arm_cmdline() {
@@ -139,22 +194,25 @@ arm_cmdline() {
 	sticky)       echo "cma=0 cma_region=bench:512M:sticky" ;;
 	exclusive)    echo "cma=0 cma_region=bench:512M:exclusive" ;;
 	buddy)        echo "cma=0 cmasticky.hotpath=1" ;;
+	none)         echo "cma=0" ;;
 	*) die "unknown arm $1" ;;
 	esac
 }
 
-# boot NAME KERNEL "ARGS" TIMEOUT: log in out/logs/NAME.log, host times of
-# the BENCH lines in out/bench/logs/NAME.wall
+# boot NAME KERNEL "ARGS" TIMEOUT [SCENARIO]: log in out/logs/NAME.log, host
+# times of the BENCH lines in out/bench/logs/NAME.wall; the reclaim
+# scenario gets the disks
 boot() {
-	local name=$1 kernel=$2 args=$3 tmo=$4 rc=0
+	local name=$1 kernel=$2 args=$3 tmo=$4 sc=${5:-bench} rc=0 qx=$QEXTRA
+	[ "$sc" = reclaim ] && qx="$QEXTRA $RDRIVES"
 	local logf=$OUT/logs/$name.log wall=$B/logs/$name.wall
 	rm -f "$logf" "$wall"
 	python3 "$TOP/scripts/bench_report.py" watch "$logf" "$wall" &
 	local wpid=$!
-	MEM=1G SMP=1 ACCEL=tcg QEMU_EXTRA="$QEXTRA" \
+	MEM=1G SMP=1 ACCEL=tcg QEMU_EXTRA="$qx" \
 		"${NICE[@]}" "$TOP/scripts/boot.sh" "$name" \
 		"$B/build-$kernel/arch/x86/boot/bzImage" "$B/initramfs.cpio" \
-		"tsc=reliable norandmaps cmasticky.scenario=bench cmasticky.plan=$PLAN $args" \
+		"tsc=reliable norandmaps cmasticky.scenario=$sc cmasticky.plan=$PLAN $args" \
 		"$tmo" || rc=$?
 	touch "$wall.done"
 	wait "$wpid" || true
@@ -166,12 +224,25 @@ boot() {
 }
 
 jobs_list=()
+# the reclaim boots first: they are the longest
+for arm in $RECLAIM_ARMS; do
+	jobs_list+=("bench-reclaim-$arm|patched_on|$(arm_cmdline "$arm") cmasticky.arm=$arm|2400|reclaim")
+	# the same workload while a device allocates from the region
+	[ "$arm" = none ] ||
+	jobs_list+=("bench-reclaim-$arm-device|patched_on|$(arm_cmdline "$arm") cmasticky.arm=$arm cmasticky.rdevice=1|2400|reclaim")
+done
+if [ -n "$RECLAIM_ARMS" ] && [ "$DET" = 1 ]; then
+	# how much two boots of one arm differ: the disks' I/O completes in host time
+	jobs_list+=("bench-reclaim-det|patched_on|$(arm_cmdline migrate_cma) cmasticky.arm=migrate_cma|2400|reclaim")
+fi
+if [ "$ONLY" != reclaim ]; then
 for arm in $ARMS; do
 	jobs_list+=("bench-$arm|patched_on|$(arm_cmdline "$arm") cmasticky.arm=$arm|2400")
 done
 jobs_list+=("bench-hot-patched_off|patched_off|cma=0 cmasticky.arm=none cmasticky.hotpath=1|600")
 jobs_list+=("bench-hot-base|base|cma=0 cmasticky.arm=none cmasticky.hotpath=1|600")
-if [ "$DET" = 1 ]; then
+fi
+if [ "$ONLY" != reclaim ] && [ "$DET" = 1 ]; then
 	# determinism: the same guest twice must print the same numbers
 	det_args="cma=512M cmasticky.arm=migrate_cma cmasticky.plan=quick cmasticky.hotpath=1"
 	for i in 1 2; do
@@ -183,7 +254,7 @@ t_r0=$(date +%s)
 log "bench: ${#jobs_list[@]} boots, $PAR at a time"
 running=0
 for j in "${jobs_list[@]}"; do
-	IFS='|' read -r name kernel args tmo <<< "$j"
+	IFS='|' read -r name kernel args tmo sc <<< "$j"
 	if [ -f "$B/logs/build-$kernel.failed" ]; then
 		warn "bench: $name not run: kernel $kernel does not build"
 		rm -f "$OUT/logs/$name.log"
@@ -193,14 +264,14 @@ for j in "${jobs_list[@]}"; do
 		wait -n || true
 		running=$((running - 1))
 	fi
-	boot "$name" "$kernel" "$args" "$tmo" &
+	boot "$name" "$kernel" "$args" "$tmo" "$sc" &
 	running=$((running + 1))
 done
 wait || true
 t_runs=$(( $(date +%s) - t_r0 ))
 
 python3 "$TOP/scripts/bench_report.py" report --top "$TOP" --out "$B" --logs "$OUT/logs" \
-	--arms "$ARMS" --plan "$PLAN" --rev "$rev" \
+	--arms "$ARMS" --reclaim-arms "$RECLAIM_ARMS" --plan "$PLAN" --rev "$rev" \
 	--times "build=$t_build,runs=$t_runs,total=$(( $(date +%s) - t_start ))" \
 	--command "$( (env | grep -E '^BENCH_[A-Z]+=' | sort | tr '\n' ' '
 		       if [ -n "${MAKELEVEL:-}" ]; then echo make bench

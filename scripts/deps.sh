@@ -6,7 +6,7 @@
 
 pkgs=(make gcc libc6-dev git perl python3 flex bison bc libelf-dev libssl-dev
       cpio busybox-static qemu-system-x86 sparse coccinelle ccache xz-utils
-      rsync kmod gnuplot-nox python3-ply python3-git "$@")
+      rsync kmod gnuplot-nox python3-ply python3-git e2fsprogs "$@")
 
 missing=()
 for p in "${pkgs[@]}"; do

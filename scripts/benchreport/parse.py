@@ -52,7 +52,8 @@ def parse_log(path: str) -> Optional[Dict[str, Any]]:
     """The BENCH lines of one boot, as dicts."""
     res = {"lat": [], "fill": [], "vmstat": {}, "mem": {}, "na": [], "workload": None,
            "notes": [], "hot": {}, "arm": None, "occupy": None,
-           "done": None, "end": False, "wall_s": None, "drv": []}
+           "done": None, "end": False, "wall_s": None, "drv": [],
+           "reclaim": [], "ruse": [], "rarm": None, "arrive": []}
     if not os.path.exists(path):
         return None
     with open(path, errors="replace") as f:
@@ -89,6 +90,14 @@ def parse_log(path: str) -> Optional[Dict[str, Any]]:
                 res["notes"].append(rest)
             elif tag == "ARM":
                 res["arm"] = d
+            elif tag == "RECLAIM":
+                res["reclaim"].append(d)
+            elif tag == "RUSE":
+                res["ruse"].append(d)
+            elif tag == "RARM":
+                res["rarm"] = d
+            elif tag == "ARRIVE":
+                res["arrive"].append(d)
             elif tag == "DRV":
                 res["drv"].append(d)
             elif tag == "HOT" and "test" in d:

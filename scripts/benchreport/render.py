@@ -6,6 +6,7 @@ from typing import Any, Callable, Dict, List, Optional
 
 from .common import (ARM_LABEL, ARM_ORDER, FOLIO_ARMS, HOT_TESTS, PAGE, SCENARIOS, Hot, Per, Util,
                      TABLE_ORDER, floor_arm, fmt_ns, fmt_size, ratio, sizes_of)
+from . import reclaim
 from .targets import comparisons, load_symbols, published_refs, targets
 
 def dated_notes(top: str) -> str:
@@ -57,7 +58,8 @@ def render_drv(w: Callable[[str], None], drv: Optional[List[Dict[str, Any]]]) ->
 def render_md(a: Any, arms: List[str], per: Per, na_arms: Dict[str, str], hot: Hot,
               det: Optional[Dict[str, Any]], util: Util, plots: Dict[str, str],
               region_pages: Dict[str, int], build_failed: Dict[str, str],
-              zone_info: Dict[str, int], drv: Optional[List[Dict[str, Any]]] = None) -> str:
+              zone_info: Dict[str, int], drv: Optional[List[Dict[str, Any]]] = None,
+              rc: Optional[reclaim.Reclaim] = None) -> str:
     L = []
     w = L.append
     w("# cma-sticky benchmark (`make bench`)\n")
@@ -233,6 +235,9 @@ def render_md(a: Any, arms: List[str], per: Per, na_arms: Dict[str, str], hot: H
            "%.1f" % o if o else "-", pc(f), pc(o)))
     w("")
 
+    if rc and (rc.recs or rc.na):
+        reclaim.render(w, rc.recs, rc.arrivals, rc.na, rc.rarm, plots.get("reclaim"))
+
     # published figures, beside ours
     refs = published_refs(per, util)
     if refs:
@@ -249,6 +254,9 @@ def render_md(a: Any, arms: List[str], per: Per, na_arms: Dict[str, str], hot: H
     w("Reported, never asserted.\n")
     for line in targets(arms, per, na_arms, hot, util):
         w("- " + line)
+    if rc and (rc.recs or rc.na):
+        for line in reclaim.targets(rc.recs, rc.na):
+            w("- " + line)
     w("")
     figs = comparisons(per, na_arms, util, zone_info, hot, load_symbols(a.out))
     if figs:
@@ -275,7 +283,8 @@ def fmt_times(times: str) -> str:
 
 
 def update_readme(top: str, a: Any, arms: List[str], per: Per, na_arms: Dict[str, str],
-                  hot: Hot, det: Optional[Dict[str, Any]], build_failed: Dict[str, str]) -> None:
+                  hot: Hot, det: Optional[Dict[str, Any]], build_failed: Dict[str, str],
+                  rc: Optional[reclaim.Reclaim] = None) -> None:
     path = os.path.join(top, "README.md")
     with open(path) as f:
         text = f.read()
@@ -334,6 +343,31 @@ def update_readme(top: str, a: Any, arms: List[str], per: Per, na_arms: Dict[str
             w("`%s`: %s." % (arm, na_arms[arm]))
     for k, err in sorted(build_failed.items()):
         w("Kernel `%s` did not build: `%s`." % (k, err))
+    if rc and rc.recs:
+        w("")
+        w("Reclaim scenario (ZONE_CMA's case; disk I/O in host time, so these vary from boot "
+          "to boot), the workload alone and with the device's three allocations:\n")
+        w("| arm | time alone | pswpout | pgscan | refaults | OOM | region in use (mean) | "
+          "time with device | device: whole region |")
+        w("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+        for arm in reclaim.RECLAIM_ARMS + [reclaim.DET]:
+            r, d = reclaim.find(rc.recs, arm), reclaim.find(rc.recs, arm, "device")
+            if not r:
+                continue
+            x = [v for v in rc.arrivals if v["arm"] == arm and v["size"] == "region"]
+            w("| %s | %s | %d | %d | %d | %d | %s | %s | %s |" % (
+                arm, fmt_ns(r["elapsed_ns"]), r["pswpout"],
+                r["pgscan_kswapd"] + r["pgscan_direct"],
+                r["workingset_refault_anon"] + r["workingset_refault_file"], r["oom_kill"],
+                "%d MiB" % (r["region_used_mean_kb"] // 1024)
+                if r["region_used_mean_kb"] is not None and r["region_kb"] else "-",
+                fmt_ns(d["elapsed_ns"]) if d else "-",
+                "-" if not x else fmt_ns(x[0]["ns"]) if x[0]["ok"] else "failed"))
+        for arm, why in sorted(rc.na.items()):
+            w("`%s` (reclaim): %s." % (arm, why))
+        w("")
+        for line in reclaim.targets(rc.recs, rc.na):
+            w("- " + line)
     w(end)
     i, j = text.index(begin), text.index(end) + len(end)
     text = text[:i] + "\n".join(L) + text[j:]

@@ -8,6 +8,7 @@ from typing import Any, Dict, List, NamedTuple, Optional
 
 from .common import HOT_TESTS, PAGE, SCENARIOS, Hot, Per, Util
 from .parse import hot_values, parse_log, parse_wall, watch
+from . import reclaim
 from .plots import make_plots
 from .render import render_md, update_readme
 
@@ -23,6 +24,7 @@ class Stored(NamedTuple):
     det: Optional[Dict[str, Any]]
     drv: List[Dict[str, Any]]
     build_failed: Dict[str, str]
+    rc: reclaim.Reclaim
 
 
 def load_stored(results: Dict[str, Any], details: Dict[str, Any]) -> Stored:
@@ -34,7 +36,13 @@ def load_stored(results: Dict[str, Any], details: Dict[str, Any]) -> Stored:
                   na_arms=details["na"], hot=hot, util=details["utilization"],
                   zone_info=details.get("zone_info") or {}, det=details["determinism"],
                   drv=results.get("driver_api", []),
-                  build_failed=details.get("build_failed", {}))
+                  build_failed=details.get("build_failed", {}),
+                  rc=reclaim.Reclaim(
+                      results.get("reclaim", []), results.get("device_arrival", []),
+                      details.get("reclaim_na", {}),
+                      {tuple(k.split(" ", 1)): [tuple(x) for x in v]
+                       for k, v in details.get("reclaim_use", {}).items()},
+                      details.get("reclaim_params", {})))
 
 
 def main_report(a: argparse.Namespace) -> None:
@@ -191,8 +199,10 @@ def main_report(a: argparse.Namespace) -> None:
                         "max_ns": int(d["max"]) if ok else None,
                         "rel_p50_ns": int(d["rel_p50"]) if int(d["rel_n"]) else None})
 
+    rc = reclaim.collect(logs, a.reclaim_arms.split())
     with open(os.path.join(outd, "results.json"), "w") as f:
-        json.dump({"latency": latency, "hotpath": hotpath, "driver_api": drv}, f, indent=1)
+        json.dump({"latency": latency, "hotpath": hotpath, "driver_api": drv,
+                   "reclaim": rc.recs, "device_arrival": rc.arrivals}, f, indent=1)
         f.write("\n")
     zone_info: Dict[str, int] = {}
     zm = boots.get("zone_movable")
@@ -201,17 +211,22 @@ def main_report(a: argparse.Namespace) -> None:
     details.update({"latency_release": list(per.values()), "utilization": util,
                     "determinism": det, "na": na_arms, "rev": a.rev, "plan": a.plan,
                     "times": a.times, "arms_run": arms, "zone_info": zone_info,
-                    "region_pages": region_pages})
+                    "region_pages": region_pages, "reclaim_na": rc.na,
+                    "reclaim_params": rc.rarm,
+                    "reclaim_use": {"%s %s" % k: v for k, v in rc.series.items()}})
     with open(os.path.join(outd, "details.json"), "w") as f:
         json.dump(details, f, indent=1, default=str)
         f.write("\n")
 
     plots = make_plots(outd, per, arms, na_arms)
+    rplot = reclaim.make_plot(outd, rc.series)
+    if rplot:
+        plots["reclaim"] = rplot
     md = render_md(a, arms, per, na_arms, hot, det, util, plots, region_pages,
-                   details.get("build_failed", {}), zone_info, drv)
+                   details.get("build_failed", {}), zone_info, drv, rc)
     with open(os.path.join(outd, "results.md"), "w") as f:
         f.write(md)
-    update_readme(top, a, arms, per, na_arms, hot, det, details.get("build_failed", {}))
+    update_readme(top, a, arms, per, na_arms, hot, det, details.get("build_failed", {}), rc)
 
 
 def main() -> None:
@@ -224,6 +239,7 @@ def main() -> None:
     p.add_argument("--out", required=True)
     p.add_argument("--logs", required=True)
     p.add_argument("--arms", required=True)
+    p.add_argument("--reclaim-arms", default="")
     p.add_argument("--plan", default="full")
     p.add_argument("--rev", default="")
     p.add_argument("--times", default="")
