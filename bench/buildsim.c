@@ -16,10 +16,14 @@
  *	the workload is in full swing.
  *	Prints "elapsed_ns=T jobs=N failed=F killed=K".
  *   buildsim cc SRC OBJ
- *	One job: read the source file, allocate and write 2 x its size + 1 MiB
- *	of anonymous memory from it, write an object file of half its size.
+ *	One job: read the source file into memory, allocate and write 2 x its
+ *	size + 1 MiB of anonymous memory from it, write an object file of half
+ *	its size.
  *   buildsim sample
  *	Print "used_kb=N" once: the region's pages in use (see region_used()).
+ *   buildsim since
+ *	Print the guest milliseconds since the run began (BUILDSIM_T0_NS, which
+ *	"run" puts in the environment of ARRIVE_CMD).
  *
  * The input is the same bytes in every arm: scripts/bench.sh builds the
  * source filesystem image from a fixed seed.  Times are CLOCK_MONOTONIC of
@@ -197,7 +201,10 @@ static int run(int argc, char **argv)
 	pid_t res, smp, arrive = 0;
 	char src[256], obj[256];
 	u64 t0 = now_ns();
+	char t0s[32];
 
+	snprintf(t0s, sizeof(t0s), "%llu", t0);
+	setenv("BUILDSIM_T0_NS", t0s, 1);
 	smp = fork();
 	if (!smp)
 		sampler(t0);
@@ -253,6 +260,8 @@ static int run(int argc, char **argv)
 
 		if (pid < 0)
 			break;
+		if (pid == res)
+			printf("BENCH: NOTE resident process ended (status %d)\n", st);
 		if (pid == res || pid == smp)
 			continue;
 		if (pid == arrive) {
@@ -281,6 +290,11 @@ int main(int argc, char **argv)
 		return run(argc, argv);
 	if (argc == 4 && !strcmp(argv[1], "cc"))
 		return cc(argv[2], argv[3]);
+	if (argc == 2 && !strcmp(argv[1], "since") && getenv("BUILDSIM_T0_NS")) {
+		printf("%llu\n", (now_ns() - strtoull(getenv("BUILDSIM_T0_NS"), NULL, 10)) /
+		       1000000ULL);
+		return 0;
+	}
 	if (argc == 2 && !strcmp(argv[1], "sample")) {
 		printf("used_kb=%ld\n", region_used());
 		return 0;

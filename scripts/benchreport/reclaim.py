@@ -65,7 +65,8 @@ def collect(logs: str, arms: List[str]) -> Reclaim:
             rec: Rec = {"arm": name, "run": d["run"],
                         "elapsed_ns": int(d["elapsed_ns"]) if "elapsed_ns" in d else None,
                         "jobs": int(d.get("jobs", 0)), "failed": int(d.get("failed", 0)),
-                        "killed": int(d.get("killed", 0)), "region_kb": region_kb}
+                        "killed": int(d.get("killed", 0)), "region_kb": region_kb,
+                        "resident_ok": int(d.get("resident_ok", 1))}
             for k in VM:
                 rec[k] = int(d.get(k, 0))
             rec["allocstall"] = sum(rec[k] for k in VM if k.startswith("allocstall"))
@@ -77,6 +78,7 @@ def collect(logs: str, arms: List[str]) -> Reclaim:
         for d in r["arrive"]:
             ok = int(d.get("ok", 0))
             arrivals.append({"arm": name, "size": d["size"], "pages": int(d["pages"]),
+                             "at_ms": int(d["at_ms"]) if "at_ms" in d else None,
                              "n": int(d.get("n", 0)), "ok": ok,
                              "ns": int(d["p50"]) if ok else None,
                              "fail_ns": int(d["fail_max"]) if "fail_max" in d else None})
@@ -110,14 +112,18 @@ def targets(recs: List[Rec], na: Dict[str, str]) -> List[str]:
               if nz is not None else "")
 
     def el(arm: str) -> Optional[int]:
+        """The run's time, if it ran whole: no job failed or killed, the
+        resident process alive to the end."""
         r = find(recs, arm)
-        return r["elapsed_ns"] if r and not r["killed"] else None
+        if not r or r["killed"] or r["failed"] or not r.get("resident_ok", 1):
+            return None
+        return r["elapsed_ns"]
 
     def cmp_line(what: str, a: str, b: str, strict: bool) -> None:
         x, y = el(a), el(b)
         if x is None or y is None:
             out.append("reclaim, %s: not measured (%s)." % (
-                what, "; ".join("%s: %s" % (k, na.get(k, "no result")) for k in (a, b)
+                what, "; ".join("%s: %s" % (k, na.get(k, "no whole run")) for k in (a, b)
                                 if el(k) is None)))
             return
         ok = x < y if strict else x <= y
@@ -127,22 +133,24 @@ def targets(recs: List[Rec], na: Dict[str, str]) -> List[str]:
 
     cmp_line("sticky at least as fast as zone_movable", "sticky", "zone_movable", False)
     cmp_line("sticky ahead of migrate_cma", "sticky", "migrate_cma", True)
-    s, m = find(recs, "sticky"), find(recs, "migrate_cma")
+    s, m, dt = find(recs, "sticky"), find(recs, "migrate_cma"), find(recs, DET)
+    det_sw = (" (the two boots of %s: pswpout %d and %d)" % (DET_OF, m["pswpout"], dt["pswpout"])
+              if m and dt else "")
     if s and m:
         out.append("reclaim, sticky swaps fewer pages out than migrate_cma: %s (pswpout %d "
-                   "against %d)." % ("**met**" if s["pswpout"] < m["pswpout"] else
-                                     "**missed**", s["pswpout"], m["pswpout"]))
+                   "against %d)%s." % ("**met**" if s["pswpout"] < m["pswpout"] else
+                                       "**missed**", s["pswpout"], m["pswpout"], det_sw))
     else:
         out.append("reclaim, sticky swaps fewer pages out than migrate_cma: not measured.")
     z = find(recs, "zone_movable")
     if m and z and m["elapsed_ns"] and z["elapsed_ns"]:
         ratio = m["elapsed_ns"] / z["elapsed_ns"]
         out.append("ZONE_CMA's gap (its letter: MIGRATE_CMA %.2fx ZONE_CMA's time, pswpout "
-                   "69,839 against 92) against the 6.12 allocator's half rule: %s here "
-                   "(a gap: migrate_cma 1.5x zone_movable's time or more; measured %.3fx, "
-                   "pswpout %d against %d)%s." % (
+                   "69,839 against 92) on this kernel, in time: %s (migrate_cma %.3fx "
+                   "zone_movable's time; a gap: 1.5x or more)%s; in swap-outs: pswpout %d "
+                   "against %d%s." % (
                        186.5 / 93.4, "**closed**" if ratio < 1.5 else "**not closed**",
-                       ratio, m["pswpout"], z["pswpout"], nz_txt))
+                       ratio, nz_txt, m["pswpout"], z["pswpout"], det_sw))
     return out
 
 
@@ -155,15 +163,19 @@ def render(w: Callable[[str], None], recs: List[Rec], arrivals: List[Rec],
       "(1 GiB, one vCPU, a 512 MiB region; `none`: no region), a build-like workload "
       "(`bench/buildsim.c`): %s passes over %s source files on an ext2 virtio disk "
       "(the same bytes in every arm), %s compile jobs at a time, each a process that reads "
-      "its file, writes 2 x its size + 1 MiB of anonymous memory and an object file of half "
-      "its size, beside a resident process touching %s MiB of anonymous memory, with %s MiB "
-      "of swap on a second virtio disk.  `alone`: the workload by itself; `device`: the "
-      "same in a boot of its own while a device allocates 16 MiB, 64 MiB and the whole "
-      "region at 1, 2 and 3 s of guest time.  The disks' I/O completes in host time, so "
-      "unlike the other tables these figures vary from boot to boot: `det` is a second "
-      "boot of %s, alone.  Counters are /proc/vmstat deltas over the run; "
-      "`region in use`: the region's pages holding movable memory, sampled every 100 ms "
-      "(mean / max).\n" % (
+      "its file into memory, writes 2 x its size + 1 MiB of anonymous memory from it and "
+      "an object file of half its size, beside a resident process touching %s MiB of "
+      "anonymous memory, with %s MiB of swap on a second virtio disk.  `alone`: the "
+      "workload by itself; `device`: the same in a boot of its own while a device "
+      "allocates 16 MiB from 1 s into the run, then 64 MiB and then the whole region, "
+      "each 0.5 s after the previous allocation ended.  These figures vary from boot to "
+      "boot: `det` is a second boot of %s, alone.  A run with a failed or killed job, or "
+      "whose resident process died, counts as no result.  Counters are /proc/vmstat "
+      "deltas over the run; `region in use` (mean / max of samples every 100 ms): "
+      "CmaTotal - CmaFree, or the Movable zone's managed - free pages: the region's pages "
+      "holding movable memory, and in a device run also those the device holds or its "
+      "allocation has isolated; an exclusive region counts 0 (it lends nothing and is "
+      "not in CmaTotal).\n" % (
           rarm.get("passes", "?"), rarm.get("files", "?"), rarm.get("jobs", "?"),
           rarm.get("resident_mb", "?"), int(rarm.get("swap_kb", 0)) // 1024, DET_OF))
     for arm, why in sorted(na.items()):
@@ -197,9 +209,10 @@ def render(w: Callable[[str], None], recs: List[Rec], arrivals: List[Rec],
     if plot:
         w("![region in use over time](%s)\n" % plot)
     w("### The device arrives\n")
-    w("The `device` boots: each allocation's latency (guest time, the bench driver's "
-      "cma_alloc(), or alloc_contig_range() in ZONE_MOVABLE; a failure shows the time it "
-      "took to fail) and the workload's time against the same arm's boot alone%s.\n" % (
+    w("The `device` boots: each allocation's latency and when it began (guest time into "
+      "the run; the bench driver's cma_alloc(), or alloc_contig_range() in ZONE_MOVABLE; "
+      "a failure shows the time it took to fail) and the workload's time against the same "
+      "arm's boot alone%s.\n" % (
           ", whose boot-to-boot difference is %.1f%% (two boots of %s)" % (
               noise(recs) * 100, DET_OF) if noise(recs) is not None else ""))
     w("| arm | 16 MiB | 64 MiB | whole region | workload device / alone |")
@@ -211,8 +224,10 @@ def render(w: Callable[[str], None], recs: List[Rec], arrivals: List[Rec],
         cells = []
         for size in ["16M", "64M", "region"]:
             x = [v for v in arrivals if v["arm"] == arm and v["size"] == size]
-            cells.append("-" if not x else fmt_ns(x[0]["ns"]) if x[0]["ok"] else
-                         "failed (%s)" % fmt_ns(x[0]["fail_ns"]))
+            at = (" at %.1f s" % (x[0]["at_ms"] / 1000.0)
+                  if x and x[0].get("at_ms") is not None else "")
+            cells.append("-" if not x else (fmt_ns(x[0]["ns"]) if x[0]["ok"] else
+                                            "failed (%s)" % fmt_ns(x[0]["fail_ns"])) + at)
         rr = (d["elapsed_ns"] / a["elapsed_ns"]
               if d and d["elapsed_ns"] and a["elapsed_ns"] else None)
         if not d:

@@ -244,15 +244,39 @@ class ReclaimTargets(unittest.TestCase):
                       line_of(out, "reclaim, sticky at least as fast as zone_movable"))
         self.assertIn("**met**", line_of(out, "reclaim, sticky ahead of migrate_cma"))
         self.assertIn("**met** (pswpout 50 against 500)", line_of(out, "reclaim, sticky swaps"))
-        self.assertIn("measured 1.200x, pswpout 500 against 100", line_of(out, "ZONE_CMA's gap"))
-        self.assertIn("half rule: **closed** here", line_of(out, "ZONE_CMA's gap"))
+        gap = line_of(out, "ZONE_CMA's gap")
+        self.assertIn("in time: **closed** (migrate_cma 1.200x zone_movable's time", gap)
+        self.assertIn("pswpout 500 against 100", gap)
         recs[2] = rrec("sticky", 13 * 10**9, 600)
         recs[1] = rrec("migrate_cma", 16 * 10**9, 500)
         out = self.lines(recs)
         self.assertIn("**missed** (13.00 s against 10.00 s, +30.0%)",
                       line_of(out, "reclaim, sticky at least as fast as zone_movable"))
         self.assertIn("**missed** (pswpout 600 against 500)", line_of(out, "reclaim, sticky swaps"))
-        self.assertIn("**not closed**", line_of(out, "ZONE_CMA's gap"))
+        self.assertIn("**met** (13.00 s against 16.00 s", line_of(out, "reclaim, sticky ahead"))
+        self.assertIn("in time: **not closed** (migrate_cma 1.600x", line_of(out, "ZONE_CMA's gap"))
+
+    def test_boundaries(self) -> None:
+        z = 10 * 10**9
+        recs = [rrec("zone_movable", z, 100), rrec("migrate_cma", z, 100), rrec("sticky", z, 100)]
+        out = self.lines(recs)
+        # equal: at least as fast, but not ahead, and not fewer swap-outs
+        self.assertIn("**met**", line_of(out, "reclaim, sticky at least as fast"))
+        self.assertIn("**missed**", line_of(out, "reclaim, sticky ahead of migrate_cma"))
+        self.assertIn("**missed**", line_of(out, "reclaim, sticky swaps fewer"))
+        recs[1] = rrec("migrate_cma", int(1.5 * z), 100)
+        self.assertIn("in time: **not closed**", line_of(self.lines(recs), "ZONE_CMA's gap"))
+        recs[1] = rrec("migrate_cma", int(1.49 * z), 100)
+        out = self.lines(recs)
+        self.assertIn("in time: **closed**", line_of(out, "ZONE_CMA's gap"))
+        self.assertIn("**met** (10.00 s against 14.90 s", line_of(out, "reclaim, sticky ahead"))
+
+    def test_det_swaps_named(self) -> None:
+        recs = [rrec("zone_movable", 10**10, 0), rrec("migrate_cma", 10**10, 2027),
+                rrec("det", 10**10, 0), rrec("sticky", 10**10, 1597)]
+        line = line_of(self.lines(recs), "reclaim, sticky swaps fewer")
+        self.assertIn("**met** (pswpout 1597 against 2027) (the two boots of migrate_cma: "
+                      "pswpout 2027 and 0)", line)
 
     def test_noise_named(self) -> None:
         recs = [rrec("zone_movable", 10 * 10**9), rrec("migrate_cma", 10 * 10**9),
@@ -268,7 +292,15 @@ class ReclaimTargets(unittest.TestCase):
         recs = [rrec("zone_movable", 10 * 10**9), rrec("sticky", 9 * 10**9, killed=1)]
         line = line_of(self.lines(recs), "reclaim, sticky at least as fast as zone_movable")
         self.assertIn("not measured", line)
+        # migrate_cma's boot is missing altogether
         self.assertIn("not measured", line_of(self.lines(recs), "reclaim, sticky ahead of"))
+        recs[1] = rrec("sticky", 9 * 10**9)
+        recs[1]["failed"] = 3
+        self.assertIn("not measured", line_of(self.lines(recs), "reclaim, sticky at least"))
+        recs[1]["failed"], recs[1]["resident_ok"] = 0, 0
+        self.assertIn("not measured", line_of(self.lines(recs), "reclaim, sticky at least"))
+        recs[1]["resident_ok"] = 1
+        self.assertIn("**met**", line_of(self.lines(recs), "reclaim, sticky at least"))
 
     def test_collect(self) -> None:
         with tempfile.TemporaryDirectory() as d:
