@@ -345,8 +345,9 @@ def update_readme(top: str, a: Any, arms: List[str], per: Per, na_arms: Dict[str
         w("Kernel `%s` did not build: `%s`." % (k, err))
     if rc and rc.recs:
         w("")
-        w("Reclaim scenario (ZONE_CMA's case; disk I/O in host time, so these vary from boot "
-          "to boot), the workload alone and with the device's three allocations:\n")
+        w("Reclaim scenario (ZONE_CMA's case; these figures vary from boot to boot: `det` is "
+          "a second boot of %s), the workload alone and with the device's three "
+          "allocations:\n" % reclaim.DET_OF)
         w("| arm | time alone | pswpout | pgscan | refaults | OOM | region in use (mean) | "
           "time with device | device: whole region |")
         w("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
