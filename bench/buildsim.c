@@ -19,8 +19,6 @@
  *	One job: read the source file into memory, allocate and write 2 x its
  *	size + 1 MiB of anonymous memory from it, write an object file of half
  *	its size.
- *   buildsim sample
- *	Print "used_kb=N" once: the region's pages in use (see region_used()).
  *   buildsim since
  *	Print the guest milliseconds since the run began (BUILDSIM_T0_NS, which
  *	"run" puts in the environment of ARRIVE_CMD).
@@ -295,11 +293,7 @@ int main(int argc, char **argv)
 		       1000000ULL);
 		return 0;
 	}
-	if (argc == 2 && !strcmp(argv[1], "sample")) {
-		printf("used_kb=%ld\n", region_used());
-		return 0;
-	}
 	fprintf(stderr, "usage: buildsim run SRC OBJ NFILES JOBS RESIDENT_MB PASSES "
-		"[ARRIVE_MS ARRIVE_CMD] | cc SRC OBJ | sample\n");
+		"[ARRIVE_MS ARRIVE_CMD] | cc SRC OBJ | since\n");
 	return 2;
 }

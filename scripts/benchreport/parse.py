@@ -48,6 +48,12 @@ def kv(text: str) -> Dict[str, str]:
     return dict(re.findall(r"(\w+)=(\S+)", text))
 
 
+# "BENCH: TAG k=v ..." lines kept as dicts: every one, or the last one
+LISTS = {"LAT": "lat", "FILL": "fill", "DRV": "drv", "RECLAIM": "reclaim", "RUSE": "ruse",
+         "ARRIVE": "arrive"}
+LATEST = {"OCCUPY": "occupy", "ARM": "arm", "RARM": "rarm", "DONE": "done"}
+
+
 def parse_log(path: str) -> Optional[Dict[str, Any]]:
     """The BENCH lines of one boot, as dicts."""
     res = {"lat": [], "fill": [], "vmstat": {}, "mem": {}, "na": [], "workload": None,
@@ -70,12 +76,10 @@ def parse_log(path: str) -> Optional[Dict[str, Any]]:
             body = line[7:]
             tag, _, rest = body.partition(" ")
             d = kv(rest)
-            if tag == "LAT":
-                res["lat"].append(d)
-            elif tag == "FILL":
-                res["fill"].append(d)
-            elif tag == "OCCUPY":
-                res["occupy"] = d
+            if tag in LISTS:
+                res[LISTS[tag]].append(d)
+            elif tag in LATEST:
+                res[LATEST[tag]] = d
             elif tag == "WORKLOAD":
                 res["workload"] = {k: int(v) if v.lstrip("-").isdigit() else v
                                    for k, v in d.items()}
@@ -88,22 +92,8 @@ def parse_log(path: str) -> Optional[Dict[str, Any]]:
                 res["na"].append(rest)
             elif tag == "NOTE":
                 res["notes"].append(rest)
-            elif tag == "ARM":
-                res["arm"] = d
-            elif tag == "RECLAIM":
-                res["reclaim"].append(d)
-            elif tag == "RUSE":
-                res["ruse"].append(d)
-            elif tag == "RARM":
-                res["rarm"] = d
-            elif tag == "ARRIVE":
-                res["arrive"].append(d)
-            elif tag == "DRV":
-                res["drv"].append(d)
             elif tag == "HOT" and "test" in d:
                 res["hot"][d["test"]] = d
-            elif tag == "DONE":
-                res["done"] = d
     return res
 
 

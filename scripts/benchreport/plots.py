@@ -7,6 +7,18 @@ from typing import Dict, List
 
 from .common import FOLIO_ARMS, SCENARIOS, TABLE_ORDER, Per, sizes_of
 
+def run_gnuplot(script: str, what: str) -> bool:
+    """Run one gnuplot script; on failure say which plot and why."""
+    try:
+        subprocess.run(["gnuplot"], input=script, text=True, check=True,
+                       stderr=subprocess.PIPE)
+    except (OSError, subprocess.CalledProcessError) as e:
+        print("bench_report: gnuplot failed for %s: %s" % (what, getattr(e, "stderr", e)),
+              file=sys.stderr)
+        return False
+    return True
+
+
 def make_plots(outd: str, per: Per, arms: List[str], na_arms: Dict[str, str]) -> Dict[str, str]:
     plots = {}
     for sc in SCENARIOS:
@@ -43,11 +55,6 @@ set key outside right
 set grid
 plot %s
 """ % (os.path.join(outd, png), sc, plot_cmds)
-        try:
-            subprocess.run(["gnuplot"], input=script, text=True, check=True,
-                           stderr=subprocess.PIPE)
+        if run_gnuplot(script, sc):
             plots[sc] = png
-        except (OSError, subprocess.CalledProcessError) as e:
-            print("bench_report: gnuplot failed for %s: %s" % (sc, getattr(e, "stderr", e)),
-                  file=sys.stderr)
     return plots

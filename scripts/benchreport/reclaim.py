@@ -9,12 +9,11 @@ Records, from the logs of the bench-reclaim-<arm> boots:
 Every comparison here is computed from them.
 """
 import os
-import subprocess
-import sys
 from typing import Any, Callable, Dict, List, NamedTuple, Optional, Tuple
 
 from .common import fmt_ns
 from .parse import parse_log
+from .plots import run_gnuplot
 
 RECLAIM_ARMS = ["migrate_cma", "zone_movable", "sticky", "exclusive", "none"]
 VM = ["pswpin", "pswpout", "pgscan_kswapd", "pgscan_direct", "pgsteal_kswapd",
@@ -261,11 +260,4 @@ set key outside right
 set grid
 plot %s
 """ % (os.path.join(outd, png), cmds)
-    try:
-        subprocess.run(["gnuplot"], input=script, text=True, check=True,
-                       stderr=subprocess.PIPE)
-    except (OSError, subprocess.CalledProcessError) as e:
-        print("bench_report: gnuplot failed for the reclaim plot: %s" %
-              getattr(e, "stderr", e), file=sys.stderr)
-        return None
-    return png
+    return png if run_gnuplot(script, "the reclaim plot") else None

@@ -57,7 +57,7 @@ def render_drv(w: Callable[[str], None], drv: Optional[List[Dict[str, Any]]]) ->
 
 def render_md(a: Any, arms: List[str], per: Per, na_arms: Dict[str, str], hot: Hot,
               det: Optional[Dict[str, Any]], util: Util, plots: Dict[str, str],
-              region_pages: Dict[str, int], build_failed: Dict[str, str],
+              build_failed: Dict[str, str],
               zone_info: Dict[str, int], drv: Optional[List[Dict[str, Any]]] = None,
               rc: Optional[reclaim.Reclaim] = None) -> str:
     L = []

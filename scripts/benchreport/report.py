@@ -222,7 +222,7 @@ def main_report(a: argparse.Namespace) -> None:
     rplot = reclaim.make_plot(outd, rc.series)
     if rplot:
         plots["reclaim"] = rplot
-    md = render_md(a, arms, per, na_arms, hot, det, util, plots, region_pages,
+    md = render_md(a, arms, per, na_arms, hot, det, util, plots,
                    details.get("build_failed", {}), zone_info, drv, rc)
     with open(os.path.join(outd, "results.md"), "w") as f:
         f.write(md)

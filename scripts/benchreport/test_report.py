@@ -178,7 +178,7 @@ class ResultsMd(unittest.TestCase):
     def render(self, s: Stored) -> str:
         a = argparse.Namespace(command="make bench", rev="5a1ddc6e0230", plan="full",
                                times="build=84,runs=774,total=866", top=TOP, out=DATA)
-        return render_md(a, s.arms, s.per, s.na_arms, s.hot, s.det, s.util, {}, {},
+        return render_md(a, s.arms, s.per, s.na_arms, s.hot, s.det, s.util, {},
                          s.build_failed, s.zone_info, s.drv, s.rc)
 
     def test_sections(self) -> None:
