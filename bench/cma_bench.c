@@ -28,6 +28,17 @@
  * "reset" have taken MS milliseconds (guest time): fewer attempts, never a
  * cut one.
  *
+ * The cma and contig commands also record the work done while each
+ * allocation ran: the pages migrated (pgmigrate_success) and those that
+ * failed to migrate (pgmigrate_fail), system-wide vm events read around it
+ * outside the timed window (so kcompactd's or a background workload's
+ * migrations in that window count too); and for contig, the ranges it found
+ * busy and retried (cma_alloc() retries inside the kernel, where this
+ * driver cannot count them: -1).  The statistics then give the work of the
+ * p99 and the slowest sample and the mean work of the samples at or above
+ * p99 ("tail") and below it, so that a slow tail can be told apart from
+ * one that simply moved more.
+ *
  * Each allocation and each release is timed with ktime_get_ns(); under
  * QEMU's -icount the guest clock counts guest instructions, so the figures
  * are reproducible.  Blocks are held until the end of the command so that
@@ -52,15 +63,23 @@
 #include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
+#include <linux/vmstat.h>
 
 #define BENCH_MAX_SAMPLES	8192
 #define BENCH_MAX_HOLD		4096
 #define BENCH_CMD_LEN		128
-#define BENCH_OUT_LEN		512
+#define BENCH_OUT_LEN		768
 
 struct bench_samples {
 	u64 *ns;
 	unsigned int nr;
+};
+
+/* One allocation of a cma or contig command and the work behind it. */
+struct bench_work {
+	u64 ns;
+	unsigned long migrated, failed;
+	long retries;		/* -1: not counted */
 };
 
 static DEFINE_MUTEX(bench_lock);
@@ -69,6 +88,11 @@ static unsigned long bench_tries, bench_ok;
 static u64 bench_fail_max, bench_total_ns, bench_loops;
 static char bench_out[BENCH_OUT_LEN];
 static u64 bench_budget_ns, bench_spent_ns;
+static struct bench_work *bench_works;
+static unsigned int bench_nr_works;
+static unsigned long bench_ev[NR_VM_EVENT_ITEMS];
+/* busy ranges bench_contig_alloc() retried in its last call */
+static unsigned long contig_retries;
 
 /* ZONE_MOVABLE arm: which pages of the zone this driver holds. */
 static unsigned long *contig_bitmap;
@@ -90,6 +114,74 @@ static void bench_reset(void)
 	bench_total_ns = 0;
 	bench_loops = 0;
 	bench_spent_ns = 0;
+	bench_nr_works = 0;
+}
+
+/* Start of an allocation's work: the vm events before it. */
+static void bench_work_begin(void)
+{
+	all_vm_events(bench_ev);
+}
+
+/* End of an allocation that succeeded in @ns: its work, from the events. */
+static void bench_work_end(u64 ns, long retries)
+{
+	unsigned long mig = bench_ev[PGMIGRATE_SUCCESS];
+	unsigned long fail = bench_ev[PGMIGRATE_FAIL];
+	struct bench_work *w;
+
+	if (bench_nr_works >= BENCH_MAX_SAMPLES)
+		return;
+	all_vm_events(bench_ev);
+	w = &bench_works[bench_nr_works++];
+	w->ns = ns;
+	w->migrated = bench_ev[PGMIGRATE_SUCCESS] - mig;
+	w->failed = bench_ev[PGMIGRATE_FAIL] - fail;
+	w->retries = retries;
+}
+
+static int bench_work_cmp(const void *a, const void *b)
+{
+	const struct bench_work *x = a, *y = b;
+
+	return x->ns < y->ns ? -1 : x->ns > y->ns;
+}
+
+/*
+ * The work of the p99 sample and of the slowest, and the mean work (in
+ * hundredths) of the samples at or above the p99 rank and of those below.
+ */
+static int bench_work_format(char *buf, size_t len)
+{
+	long sum[2][3] = {}, n[2] = {};
+	const struct bench_work *p99, *slowest, *w;
+	unsigned int rank, i, t;
+
+	if (!bench_nr_works)
+		return 0;
+	sort(bench_works, bench_nr_works, sizeof(*bench_works), bench_work_cmp, NULL);
+	rank = DIV_ROUND_UP(bench_nr_works * 99, 100);
+	rank = rank ? rank - 1 : 0;
+	p99 = &bench_works[rank];
+	slowest = &bench_works[bench_nr_works - 1];
+	for (i = 0; i < bench_nr_works; i++) {
+		w = &bench_works[i];
+		t = i >= rank;
+		sum[t][0] += w->migrated;
+		sum[t][1] += w->failed;
+		sum[t][2] += w->retries;
+		n[t]++;
+	}
+	/* the tail holds the p99 sample: n[1] >= 1 */
+	return scnprintf(buf, len,
+			 " w_n=%u p99_mig=%lu p99_fail=%lu p99_retry=%ld max_mig=%lu max_fail=%lu max_retry=%ld tail_n=%ld tail_mig100=%ld tail_fail100=%ld tail_retry100=%ld body_n=%ld body_mig100=%ld body_fail100=%ld body_retry100=%ld",
+			 bench_nr_works, p99->migrated, p99->failed, p99->retries,
+			 slowest->migrated, slowest->failed, slowest->retries,
+			 n[1], sum[1][0] * 100 / n[1], sum[1][1] * 100 / n[1],
+			 sum[1][2] * 100 / n[1], n[0],
+			 n[0] ? sum[0][0] * 100 / n[0] : 0,
+			 n[0] ? sum[0][1] * 100 / n[0] : 0,
+			 n[0] ? sum[0][2] * 100 / n[0] : 0);
 }
 
 static int bench_cmp(const void *a, const void *b)
@@ -112,15 +204,19 @@ static u64 bench_pct(const struct bench_samples *s, unsigned int pct)
 
 static void bench_format(void)
 {
+	int len;
+
 	sort(bench_alloc.ns, bench_alloc.nr, sizeof(u64), bench_cmp, NULL);
 	sort(bench_release.ns, bench_release.nr, sizeof(u64), bench_cmp, NULL);
-	scnprintf(bench_out, sizeof(bench_out),
-		  "n=%lu ok=%lu p50=%llu p99=%llu max=%llu fail_max=%llu rel_n=%u rel_p50=%llu rel_p99=%llu rel_max=%llu loops=%llu total=%llu\n",
-		  bench_tries, bench_ok, bench_pct(&bench_alloc, 50),
-		  bench_pct(&bench_alloc, 99), bench_pct(&bench_alloc, 100),
-		  bench_fail_max, bench_release.nr,
-		  bench_pct(&bench_release, 50), bench_pct(&bench_release, 99),
-		  bench_pct(&bench_release, 100), bench_loops, bench_total_ns);
+	len = scnprintf(bench_out, sizeof(bench_out),
+			"n=%lu ok=%lu p50=%llu p99=%llu max=%llu fail_max=%llu rel_n=%u rel_p50=%llu rel_p99=%llu rel_max=%llu loops=%llu total=%llu",
+			bench_tries, bench_ok, bench_pct(&bench_alloc, 50),
+			bench_pct(&bench_alloc, 99), bench_pct(&bench_alloc, 100),
+			bench_fail_max, bench_release.nr,
+			bench_pct(&bench_release, 50), bench_pct(&bench_release, 99),
+			bench_pct(&bench_release, 100), bench_loops, bench_total_ns);
+	len += bench_work_format(bench_out + len, sizeof(bench_out) - len);
+	scnprintf(bench_out + len, sizeof(bench_out) - len, "\n");
 }
 
 static void bench_account(bool ok, u64 ns)
@@ -171,6 +267,7 @@ static int bench_cma(const char *name, unsigned long pages, unsigned int count,
 	if (folio && (pages < 2 || !is_power_of_2(pages)))
 		return -EINVAL;
 	for (i = 0; i < count && bench_more(); i++) {
+		bench_work_begin();
 		t = ktime_get_ns();
 		if (folio) {
 			struct folio *fo = cma_alloc_folio(f.cma, ilog2(pages), gfp);
@@ -181,8 +278,10 @@ static int bench_cma(const char *name, unsigned long pages, unsigned int count,
 		}
 		t = ktime_get_ns() - t;
 		bench_account(!!page, t);
-		if (page)
+		if (page) {
+			bench_work_end(t, -1);
 			held[nr++] = page;
+		}
 		cond_resched();
 	}
 	for (i = 0; i < nr; i++) {
@@ -342,6 +441,7 @@ static struct page *bench_contig_alloc(unsigned long pages)
 	unsigned long start = 0, off;
 	int ret;
 
+	contig_retries = 0;
 	for (;;) {
 		off = bitmap_find_next_zero_area(contig_bitmap, contig_pages,
 						 start, pages, 0);
@@ -357,6 +457,7 @@ static struct page *bench_contig_alloc(unsigned long pages)
 		}
 		if (ret != -EBUSY)
 			return NULL;
+		contig_retries++;
 		start = off + 1;
 	}
 }
@@ -380,12 +481,15 @@ static int bench_contig(unsigned long pages, unsigned int count,
 			return -ENOMEM;
 	}
 	for (i = 0; i < count && bench_more(); i++) {
+		bench_work_begin();
 		t = ktime_get_ns();
 		page = bench_contig_alloc(pages);
 		t = ktime_get_ns() - t;
 		bench_account(!!page, t);
-		if (page)
+		if (page) {
+			bench_work_end(t, contig_retries);
 			held[nr++] = page;
+		}
 		cond_resched();
 	}
 	for (i = 0; i < nr; i++) {
@@ -522,9 +626,11 @@ static int __init cma_bench_init(void)
 
 	bench_alloc.ns = vmalloc_array(BENCH_MAX_SAMPLES, sizeof(u64));
 	bench_release.ns = vmalloc_array(BENCH_MAX_SAMPLES, sizeof(u64));
-	if (!bench_alloc.ns || !bench_release.ns) {
+	bench_works = vmalloc_array(BENCH_MAX_SAMPLES, sizeof(*bench_works));
+	if (!bench_alloc.ns || !bench_release.ns || !bench_works) {
 		vfree(bench_alloc.ns);
 		vfree(bench_release.ns);
+		vfree(bench_works);
 		return -ENOMEM;
 	}
 	bench_reset();

@@ -36,7 +36,16 @@
 # guests at a time (default: the number of cores; icount figures do not
 # depend on it, the wall-clock ones do).  BENCH_RECLAIM_ARMS="sticky none"
 # limits the reclaim boots ("" skips them), BENCH_ONLY=reclaim runs only
-# them.
+# them.  BENCH_SIZES="64M 256M 1G" are the region sizes of the size boots
+# ("" skips them; BENCH_ONLY=size runs only them), one per size and arm
+# of BENCH_SIZE_ARMS.
+#
+# The size boots (issue 15, cost against size): the whole-region allocation,
+# idle and occupied, and the sticky -> exclusive switch, for each region
+# size.  The guest has twice the region plus 512 MiB (1 GiB for the main
+# boots' 512 MiB region would be 1.5 GiB: these are their own series): a
+# sizing, so that the memory outside the region has room for every page
+# the filler put in it, the kernel, the memmap and the initramfs besides.
 . "$(dirname "$0")/lib.sh"
 
 QEXTRA="-icount shift=0,sleep=off -cpu max,erms=off,rdrand=off,rdseed=off"
@@ -48,6 +57,23 @@ PAR=${BENCH_PAR:-$(nproc)}
 DET=${BENCH_DET:-1}
 RECLAIM_ARMS=${BENCH_RECLAIM_ARMS-migrate_cma zone_movable sticky exclusive none}
 ONLY=${BENCH_ONLY:-}
+# (BENCH_PLAN=quick: no size boots unless asked for)
+if [ "$PLAN" = quick ]; then SIZES=${BENCH_SIZES-}; else SIZES=${BENCH_SIZES-64M 256M 1G}; fi
+# zone_movable is not among them: memblock reservations at the top of
+# memory sit in ZONE_MOVABLE, so its whole range can never be allocated
+SIZE_ARMS=${BENCH_SIZE_ARMS-migrate_cma sticky exclusive}
+for a in $SIZE_ARMS; do
+	case $a in
+	migrate_cma|zone_movable|sticky|exclusive) ;;
+	*) die "BENCH_SIZE_ARMS: '$a' is not one of migrate_cma zone_movable sticky exclusive" ;;
+	esac
+done
+case $ONLY in
+reclaim) SIZES= ;;
+size) RECLAIM_ARMS= ;;
+'') ;;
+*) die "BENCH_ONLY: '$ONLY' is not reclaim or size" ;;
+esac
 NICE=(nice -n "${BENCH_NICE:-19}")
 mkdir -p "$B/logs"
 t_start=$(date +%s)
@@ -187,29 +213,42 @@ RDRIVES="-drive file=$DISK/src.img,if=virtio,format=raw,snapshot=on,cache=unsafe
 RDRIVES+=" -drive file=$DISK/swap.img,if=virtio,format=raw,snapshot=on,cache=unsafe"
 
 # ---- boots ------------------------------------------------------------------
-arm_cmdline() {
+arm_cmdline() {	# arm_cmdline ARM [REGION_SIZE]
+	local sz=${2:-512M}
 	case $1 in
-	migrate_cma)  echo "cma=512M" ;;
-	zone_movable) echo "cma=0 movablecore=512M" ;;
-	sticky)       echo "cma=0 cma_region=bench:512M:sticky" ;;
-	exclusive)    echo "cma=0 cma_region=bench:512M:exclusive" ;;
+	migrate_cma)  echo "cma=$sz" ;;
+	zone_movable) echo "cma=0 movablecore=$sz" ;;
+	sticky)       echo "cma=0 cma_region=bench:$sz:sticky" ;;
+	exclusive)    echo "cma=0 cma_region=bench:$sz:exclusive" ;;
 	buddy)        echo "cma=0 cmasticky.hotpath=1" ;;
 	none)         echo "cma=0" ;;
 	*) die "unknown arm $1" ;;
 	esac
 }
 
-# boot NAME KERNEL "ARGS" TIMEOUT [SCENARIO]: log in out/logs/NAME.log, host
-# times of the BENCH lines in out/bench/logs/NAME.wall; the reclaim
+# size_mem 64M: the size boots' guest memory, in MiB (twice the region
+# plus 512 MiB)
+size_mem() {
+	local n=${1%[MG]}
+	[[ $1 =~ ^[1-9][0-9]{0,5}[MG]$ ]] ||
+		die "BENCH_SIZES: '$1' is not a size in M or G (64M, 1G)"
+	[ "${1: -1}" = G ] && n=$((n * 1024))
+	[ "$n" -ge 16 ] || die "BENCH_SIZES: '$1' is below 16M"
+	echo "$((2 * n + 512))M"
+}
+for sz in $SIZES; do size_mem "$sz" >/dev/null; done
+
+# boot NAME KERNEL "ARGS" TIMEOUT [SCENARIO [MEM]]: log in out/logs/NAME.log,
+# host times of the BENCH lines in out/bench/logs/NAME.wall; the reclaim
 # scenario gets the disks
 boot() {
-	local name=$1 kernel=$2 args=$3 tmo=$4 sc=${5:-bench} rc=0 qx=$QEXTRA
+	local name=$1 kernel=$2 args=$3 tmo=$4 sc=${5:-bench} mem=${6:-1G} rc=0 qx=$QEXTRA
 	[ "$sc" = reclaim ] && qx="$QEXTRA $RDRIVES"
 	local logf=$OUT/logs/$name.log wall=$B/logs/$name.wall
 	rm -f "$logf" "$wall"
 	python3 "$TOP/scripts/bench_report.py" watch "$logf" "$wall" &
 	local wpid=$!
-	MEM=1G SMP=1 ACCEL=tcg QEMU_EXTRA="$qx" \
+	MEM=$mem SMP=1 ACCEL=tcg QEMU_EXTRA="$qx" \
 		"${NICE[@]}" "$TOP/scripts/boot.sh" "$name" \
 		"$B/build-$kernel/arch/x86/boot/bzImage" "$B/initramfs.cpio" \
 		"tsc=reliable norandmaps cmasticky.scenario=$sc cmasticky.plan=$PLAN $args" \
@@ -236,13 +275,21 @@ if [ -n "$RECLAIM_ARMS" ] && [ "$DET" = 1 ]; then
 	jobs_list+=("bench-reclaim-det|patched_on|$(arm_cmdline migrate_cma) cmasticky.arm=migrate_cma|2400|reclaim")
 fi
 if [ "$ONLY" != reclaim ]; then
+# the size boots, largest first
+for sz in $(printf '%s\n' $SIZES | sort -hr); do
+	for arm in $SIZE_ARMS; do
+		jobs_list+=("bench-size-$sz-$arm|patched_on|$(arm_cmdline "$arm" "$sz") cmasticky.arm=$arm cmasticky.plan=size cmasticky.scenarios=idle,occupied cmasticky.guest=$(size_mem "$sz")|2400|bench|$(size_mem "$sz")")
+	done
+done
+fi
+if [ "$ONLY" != reclaim ] && [ "$ONLY" != size ]; then
 for arm in $ARMS; do
 	jobs_list+=("bench-$arm|patched_on|$(arm_cmdline "$arm") cmasticky.arm=$arm|2400")
 done
 jobs_list+=("bench-hot-patched_off|patched_off|cma=0 cmasticky.arm=none cmasticky.hotpath=1|600")
 jobs_list+=("bench-hot-base|base|cma=0 cmasticky.arm=none cmasticky.hotpath=1|600")
 fi
-if [ "$ONLY" != reclaim ] && [ "$DET" = 1 ]; then
+if [ "$ONLY" != reclaim ] && [ "$ONLY" != size ] && [ "$DET" = 1 ]; then
 	# determinism: the same guest twice must print the same numbers
 	det_args="cma=512M cmasticky.arm=migrate_cma cmasticky.plan=quick cmasticky.hotpath=1"
 	for i in 1 2; do
@@ -254,7 +301,7 @@ t_r0=$(date +%s)
 log "bench: ${#jobs_list[@]} boots, $PAR at a time"
 running=0
 for j in "${jobs_list[@]}"; do
-	IFS='|' read -r name kernel args tmo sc <<< "$j"
+	IFS='|' read -r name kernel args tmo sc mem <<< "$j"
 	if [ -f "$B/logs/build-$kernel.failed" ]; then
 		warn "bench: $name not run: kernel $kernel does not build"
 		rm -f "$OUT/logs/$name.log"
@@ -264,14 +311,15 @@ for j in "${jobs_list[@]}"; do
 		wait -n || true
 		running=$((running - 1))
 	fi
-	boot "$name" "$kernel" "$args" "$tmo" "$sc" &
+	boot "$name" "$kernel" "$args" "$tmo" "$sc" "$mem" &
 	running=$((running + 1))
 done
 wait || true
 t_runs=$(( $(date +%s) - t_r0 ))
 
 python3 "$TOP/scripts/bench_report.py" report --top "$TOP" --out "$B" --logs "$OUT/logs" \
-	--arms "$ARMS" --reclaim-arms "$RECLAIM_ARMS" --plan "$PLAN" --rev "$rev" \
+	--arms "$ARMS" --reclaim-arms "$RECLAIM_ARMS" --sizes "$SIZES" \
+	--size-arms "$SIZE_ARMS" --plan "$PLAN" --rev "$rev" \
 	--times "build=$t_build,runs=$t_runs,total=$(( $(date +%s) - t_start ))" \
 	--command "$( (env | grep -E '^BENCH_[A-Z]+=' | sort | tr '\n' ' '
 		       if [ -n "${MAKELEVEL:-}" ]; then echo make bench

@@ -4,7 +4,9 @@
 #   cmasticky.arm=      migrate_cma | zone_movable | sticky | exclusive |
 #                       buddy | none (hot path only)
 #   cmasticky.hotpath=1 run the hot-path tests first
-#   cmasticky.plan=     full (default) | quick (a few sizes, small n)
+#   cmasticky.plan=     full (default) | quick (a few sizes, small n) |
+#                       size (the whole region only, idle and occupied, no
+#                       fixed workload; sticky: the switch to exclusive too)
 #   cmasticky.hog=MB    size of the background workload (default 192)
 #   cmasticky.workload=MB  size of the fixed workload whose reclaim is
 #                       counted in every arm (default 640)
@@ -16,6 +18,7 @@
 arg() { sed -n "s/.*cmasticky\\.$1=\\([^ ]*\\).*/\\1/p" /proc/cmdline; }
 say() { echo "BENCH: $*"; }
 kb() { sed -n "s/^$1: *\\([0-9]*\\) kB/\\1/p" /proc/meminfo; }
+vm() { sed -n "s/^$1 //p" /proc/vmstat; }
 
 arm=$(arg arm) plan=$(arg plan) hog_mb=$(arg hog) budget=$(arg budget) wl_mb=$(arg workload)
 scenarios=$(arg scenarios | tr , ' ')
@@ -100,7 +103,7 @@ mem_line boot
 # ---- the driver API (exclusive arm, idle region) ----------------------
 # each allocation released at once; atomic vs sleeping at the same sizes;
 # one cma_alloc_bulk() of 256 order-0 pages vs 256 alloc_pages() calls
-if [ "$arm" = exclusive ]; then
+if [ "$arm" = exclusive ] && [ "$plan" != size ]; then
 	dn=1000 dm=200
 	[ "$plan" = quick ] && dn=100 dm=20
 	for p in 1 16 256 1024; do
@@ -121,14 +124,18 @@ fi
 # (the whole region: one block per round).
 if [ "$plan" = quick ]; then
 	sizes="1:16 256:8 4096:4"
+elif [ "$plan" = size ]; then
+	sizes=
 else
 	sizes="1:256 16:128 256:64 1024:32 4096:16 16384:4"
 	case $arm in
 	exclusive|buddy)	# every order up to MAX_PAGE_ORDER, as pages and as folios
-		sizes="1:256 2:128 4:128 8:128 16:128 32:64 64:64 128:64 256:64 512:32 1024:32"
-		sizes="$sizes 4096:16 16384:4"
-		sizes="$sizes 2:128:folio 4:128:folio 8:128:folio 16:128:folio 32:64:folio"
-		sizes="$sizes 64:64:folio 128:64:folio 256:64:folio 512:32:folio 1024:32:folio" ;;
+		# 1,024 samples below 1 MiB: p99 is the 11th slowest, not one
+		sizes="1:1024 2:1024 4:1024 8:1024 16:1024 32:1024 64:1024 128:1024"
+		sizes="$sizes 256:64 512:32 1024:32 4096:16 16384:4"
+		sizes="$sizes 2:1024:folio 4:1024:folio 8:1024:folio 16:1024:folio"
+		sizes="$sizes 32:1024:folio 64:1024:folio 128:1024:folio"
+		sizes="$sizes 256:64:folio 512:32:folio 1024:32:folio" ;;
 	esac
 fi
 [ "$arm" != buddy ] && [ "$count" -gt 0 ] && sizes="$sizes $count:region"
@@ -293,13 +300,59 @@ run_scenario() {	# run_scenario NAME REFILL(0/1)
 	say "VMSTAT scenario=$sc arm=$arm $(tr ' ' '=' < /tmp/vm.tot | tr '\n' ' ')"
 }
 
+# ---- the sticky -> exclusive switch (plan=size) -------------------------
+# The kernel's own figures of the area's last switch to mode $1: "us irqoff_us".
+switch_log() {
+	dmesg | sed -n "s/.*cma_region: $area: now $1 (\([0-9]*\) us, IRQs off at most \([0-9]*\) us).*/\1 \2/p" |
+		tail -n 1
+}
+switch_stat() { sed -n "s/^$1 //p" "/sys/kernel/mm/cma/$area/switch_stats"; }
+# switched MODE N0: the region is in MODE and its switch count is N0 + 1,
+# so the last "now MODE" line of the kernel is this switch's
+switched() {
+	[ "$(cat "/sys/kernel/mm/cma/$area/mode")" = "$1" ] &&
+		[ "$(switch_stat switches)" = $(($2 + 1)) ]
+}
+# measure_switch SCENARIO: switch the region to exclusive (occupied: after
+# the filler has filled it again, so that the switch vacates it by
+# migration) and back to sticky; the pages migrated on the way.
+measure_switch() {
+	local sc=$1 mode=/sys/kernel/mm/cma/$area/mode n0 m0 r0 lru to back
+	if [ "$sc" = occupied ]; then
+		fill
+		say "FILL scenario=$sc arm=$arm pages=switch $FILL_ST"
+	fi
+	lru=$(/bin/benchmem lru "$base" "$count")
+	n0=$(switch_stat switches) r0=$(switch_stat revacated) m0=$(vm pgmigrate_success)
+	if [ "$(cat "$mode")" != sticky ] || ! echo exclusive > "$mode" ||
+	   ! switched exclusive "$n0"; then
+		say "SWITCH scenario=$sc arm=$arm pages=$count ok=0 lru_before=$lru" \
+		    "mode=$(cat "$mode")"
+		return 0
+	fi
+	to=$(switch_log exclusive)
+	say "SWITCH scenario=$sc arm=$arm pages=$count ok=1 us=${to% *} irqoff_us=${to#* }" \
+	    "revacated=$(( $(switch_stat revacated) - r0 ))" \
+	    "migrated=$(( $(vm pgmigrate_success) - m0 )) lru_before=$lru" \
+	    "free_after=$(cat "/sys/kernel/mm/cma/$area/free_pages")"
+	n0=$(switch_stat switches)
+	if echo sticky > "$mode" && switched sticky "$n0"; then
+		back=$(switch_log sticky)
+		say "SWITCHBACK scenario=$sc arm=$arm pages=$count ok=1 us=${back% *}" \
+		    "irqoff_us=${back#* }"
+	else
+		say "SWITCHBACK scenario=$sc arm=$arm pages=$count ok=0 mode=$(cat "$mode")"
+	fi
+}
+
 for sc in $scenarios; do
 	say "SCENARIO $sc"
 	case $sc in
 	idle) run_scenario idle 0 ;;
 	occupied|pressure)
 		if [ -z "$refill" ]; then
-			workload
+			# (the size plan's guests are sized for the region alone)
+			[ "$plan" = size ] || workload
 			refill=1
 			# nothing movable can enter an exclusive region
 			[ "$arm" = exclusive ] && refill=0
@@ -315,6 +368,13 @@ for sc in $scenarios; do
 		;;
 	esac
 done
+# after every allocation scenario, so that no allocation meets a region
+# that has just been exclusive: the region empty, then filled again
+if [ "$plan" = size ] && [ "$arm" = sticky ]; then
+	say "SCENARIO switch"
+	measure_switch idle
+	measure_switch occupied
+fi
 mem_line end
 alive "$filler_pid" && timeout 60 sh -c "echo quit > $fc"
 say "DONE arm=$arm oom_kill_total=$(awk '$1 == "oom_kill" { print $2 }' /proc/vmstat)"

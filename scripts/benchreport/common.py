@@ -27,6 +27,11 @@ ARM_LABEL = {
 }
 
 
+# the work behind an allocation size's samples, as the bench driver prints it
+WORK_KEYS = ["w_n", "p99_mig", "p99_fail", "p99_retry", "max_mig", "max_fail", "max_retry",
+             "tail_n", "tail_mig100", "tail_fail100", "tail_retry100", "body_n",
+             "body_mig100", "body_fail100", "body_retry100"]
+
 # (scenario, arm, pages) -> one latency record and its extras
 Per = Dict[Tuple[str, str, int], Dict[str, Any]]
 # (test, kernel) -> ns
@@ -69,3 +74,24 @@ def ratio(a: Optional[float], b: Optional[float]) -> str:
 
 def sizes_of(per: "Per", sc: str) -> List[int]:
     return sorted({p for (s, _, p) in per if s == sc})
+
+
+def fmt_work(w: Optional[Dict[str, int]]) -> str:
+    """The work done while a size's slow samples ran, as a phrase ("" if not
+    measured): system-wide migrations in each allocation's window, and busy
+    retries where the driver counts them (its own contig loop; -1 otherwise)."""
+    if not w or not w.get("w_n"):
+        return ""
+    retry = w.get("p99_retry", -1) >= 0
+
+    def one(mig: int, fail: int, rt: int) -> str:
+        return "%d (%d failed%s)" % (mig, fail, ", %d busy retries" % rt if retry else "")
+
+    def mean(k: str) -> str:
+        return "%.2f (%.2f failed%s)" % (
+            w[k + "_mig100"] / 100, w[k + "_fail100"] / 100,
+            ", %.2f busy retries" % (w[k + "_retry100"] / 100) if retry else "")
+    return ("pages migrated system-wide while it ran: the p99 sample %s, the slowest %s; "
+            "on average %s at or above p99, %s below" % (
+                one(w["p99_mig"], w["p99_fail"], w["p99_retry"]),
+                one(w["max_mig"], w["max_fail"], w["max_retry"]), mean("tail"), mean("body")))

@@ -50,7 +50,7 @@ def kv(text: str) -> Dict[str, str]:
 
 # "BENCH: TAG k=v ..." lines kept as dicts: every one, or the last one
 LISTS = {"LAT": "lat", "FILL": "fill", "DRV": "drv", "RECLAIM": "reclaim", "RUSE": "ruse",
-         "ARRIVE": "arrive"}
+         "ARRIVE": "arrive", "SWITCH": "switch", "SWITCHBACK": "switchback"}
 LATEST = {"OCCUPY": "occupy", "ARM": "arm", "RARM": "rarm", "DONE": "done"}
 
 
@@ -59,7 +59,8 @@ def parse_log(path: str) -> Optional[Dict[str, Any]]:
     res = {"lat": [], "fill": [], "vmstat": {}, "mem": {}, "na": [], "workload": None,
            "notes": [], "hot": {}, "arm": None, "occupy": None,
            "done": None, "end": False, "wall_s": None, "drv": [],
-           "reclaim": [], "ruse": [], "rarm": None, "arrive": []}
+           "reclaim": [], "ruse": [], "rarm": None, "arrive": [],
+           "switch": [], "switchback": []}
     if not os.path.exists(path):
         return None
     with open(path, errors="replace") as f:

@@ -6,7 +6,7 @@ from typing import Any, Callable, Dict, List, Optional
 
 from .common import (ARM_LABEL, ARM_ORDER, FOLIO_ARMS, HOT_TESTS, PAGE, SCENARIOS, Hot, Per, Util,
                      TABLE_ORDER, floor_arm, fmt_ns, fmt_size, ratio, sizes_of)
-from . import reclaim
+from . import reclaim, sizes as sizes_mod
 from .targets import comparisons, load_symbols, published_refs, targets
 
 def dated_notes(top: str) -> str:
@@ -59,7 +59,8 @@ def render_md(a: Any, arms: List[str], per: Per, na_arms: Dict[str, str], hot: H
               det: Optional[Dict[str, Any]], util: Util, plots: Dict[str, str],
               build_failed: Dict[str, str],
               zone_info: Dict[str, int], drv: Optional[List[Dict[str, Any]]] = None,
-              rc: Optional[reclaim.Reclaim] = None) -> str:
+              rc: Optional[reclaim.Reclaim] = None,
+              sz: Optional[sizes_mod.Sizes] = None) -> str:
     L = []
     w = L.append
     w("# cma-sticky benchmark (`make bench`)\n")
@@ -88,9 +89,13 @@ def render_md(a: Any, arms: List[str], per: Per, na_arms: Dict[str, str], hot: H
         if any(k[1] == arm for k in per):
             w("- `%s`: %s" % (arm, ARM_LABEL[arm]))
     w("")
+    single = sorted({(arm, p) for (_, arm, p), r in per.items() if 0 < r["ok"] < 100})
     w("Percentiles are nearest-rank over the successful allocations of a size: with fewer "
-      "than 100 samples p99 is the slowest one, so at 256 pages and above (n <= 64) p99 "
-      "equals max and compares single worst samples.  ")
+      "than 100 samples p99 is the slowest one; that is so in this run for %d of the %d "
+      "sizes and arms measured%s.  " % (
+          len(single), len({(arm, p) for (_, arm, p) in per}),
+          " (the smallest of them: %s)" % fmt_size(min(p for _, p in single) * PAGE)
+          if single else ""))
     w("Columns: `p99 / floor` is the p99 against `buddy`'s at the same size (the folio rows: "
       "against `buddy_folio`'s); `migrated / alloc` is the pages migrated "
       "(`pgmigrate_success`) per successful allocation while that size's rounds ran (under "
@@ -237,6 +242,9 @@ def render_md(a: Any, arms: List[str], per: Per, na_arms: Dict[str, str], hot: H
 
     if rc and (rc.recs or rc.na):
         reclaim.render(w, rc.recs, rc.arrivals, rc.na, rc.rarm, plots.get("reclaim"))
+    if sz:
+        sizes_mod.render(w, sz, {"alloc": plots.get("size-alloc", ""),
+                                 "switch": plots.get("size-switch", "")})
 
     # published figures, beside ours
     refs = published_refs(per, util)
@@ -284,7 +292,8 @@ def fmt_times(times: str) -> str:
 
 def update_readme(top: str, a: Any, arms: List[str], per: Per, na_arms: Dict[str, str],
                   hot: Hot, det: Optional[Dict[str, Any]], build_failed: Dict[str, str],
-                  rc: Optional[reclaim.Reclaim] = None) -> None:
+                  rc: Optional[reclaim.Reclaim] = None,
+                  sz: Optional[sizes_mod.Sizes] = None) -> None:
     path = os.path.join(top, "README.md")
     with open(path) as f:
         text = f.read()
@@ -369,8 +378,43 @@ def update_readme(top: str, a: Any, arms: List[str], per: Per, na_arms: Dict[str
         w("")
         for line in reclaim.targets(rc.recs, rc.na):
             w("- " + line)
+    if sz and (sz.allocs or sz.switches):
+        w("")
+        readme_sizes(w, sz)
     w(end)
     i, j = text.index(begin), text.index(end) + len(end)
     text = text[:i] + "\n".join(L) + text[j:]
     with open(path, "w") as f:
         f.write(text)
+
+
+def readme_sizes(w: Callable[[str], None], sz: sizes_mod.Sizes) -> None:
+    """The README's table of cost against size, and how each cost grows."""
+    w("Cost against size (guest: twice the region plus 512 MiB): the whole region in one "
+      "allocation, idle / occupied (pages migrated), and the sticky region's switch to "
+      "exclusive, idle / occupied (pages migrated):\n")
+    mbs = sorted({r["size_mb"] for r in sz.allocs} | {r["size_mb"] for r in sz.switches})
+    arms = [a for a in sizes_mod.SIZE_ARMS if any(r["arm"] == a for r in sz.allocs)]
+    w("| region | " + " | ".join(arms) + " | sticky -> exclusive |")
+    w("| ---: |" + " ---: |" * (len(arms) + 1))
+    for mb in mbs:
+        cells = []
+        for arm in arms:
+            i = sizes_mod.find(sz.allocs, size_mb=mb, arm=arm, scenario="idle")
+            o = sizes_mod.find(sz.allocs, size_mb=mb, arm=arm, scenario="occupied")
+            cells.append("%s / %s%s" % (sizes_mod.cell(i, 3), sizes_mod.cell(o, 1),
+                                        " (%d)" % o["migrated"] if o and o["ok"] and
+                                        o["migrated"] else ""))
+        i = sizes_mod.find(sz.switches, size_mb=mb, scenario="idle")
+        o = sizes_mod.find(sz.switches, size_mb=mb, scenario="occupied")
+
+        def sw(r: Optional[Dict[str, Any]]) -> str:
+            return "-" if not r else fmt_ns(r["ns"]) if r["ok"] else "refused"
+        cells.append("%s / %s%s" % (sw(i), sw(o), " (%d)" % o["migrated"]
+                                    if o and o["ok"] and o["migrated"] else ""))
+        w("| %s | %s |" % (sizes_mod.fmt_mb(mb), " | ".join(cells)))
+    w("")
+    for name, why in sorted(sz.na.items()):
+        w("- `%s`: %s." % (name, why))
+    for line in sizes_mod.lines(sz):
+        w("- " + line)

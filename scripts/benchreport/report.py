@@ -6,9 +6,9 @@ import os
 import sys
 from typing import Any, Dict, List, NamedTuple, Optional
 
-from .common import HOT_TESTS, PAGE, SCENARIOS, Hot, Per, Util
+from .common import HOT_TESTS, PAGE, SCENARIOS, WORK_KEYS, Hot, Per, Util
 from .parse import hot_values, parse_log, parse_wall, watch
-from . import reclaim
+from . import reclaim, sizes as sizes_mod
 from .plots import make_plots
 from .render import render_md, update_readme
 
@@ -25,6 +25,7 @@ class Stored(NamedTuple):
     drv: List[Dict[str, Any]]
     build_failed: Dict[str, str]
     rc: reclaim.Reclaim
+    sz: sizes_mod.Sizes
 
 
 def load_stored(results: Dict[str, Any], details: Dict[str, Any]) -> Stored:
@@ -42,7 +43,10 @@ def load_stored(results: Dict[str, Any], details: Dict[str, Any]) -> Stored:
                       details.get("reclaim_na", {}),
                       {tuple(k.split(" ", 1)): [tuple(x) for x in v]
                        for k, v in details.get("reclaim_use", {}).items()},
-                      details.get("reclaim_params", {})))
+                      details.get("reclaim_params", {})),
+                  sz=sizes_mod.Sizes(results.get("size_alloc", []),
+                                     results.get("size_switch", []),
+                                     details.get("size_na", {})))
 
 
 def main_report(a: argparse.Namespace) -> None:
@@ -92,7 +96,10 @@ def main_report(a: argparse.Namespace) -> None:
                         "wall_s": wall.get((sc, la, pages)),
                         "oom": int(d.get("oom", 0)),
                         "migrated": int(d["migrated"]) if "migrated" in d else None,
-                        "region": la == arm and pages == region_pages.get(arm)})
+                        "region": la == arm and pages == region_pages.get(arm),
+                        # the work behind the p99 sample, the slowest, the tail
+                        # (at or above p99) and the body (bench/cma_bench.c)
+                        "work": {k: int(d[k]) for k in WORK_KEYS if k in d} or None})
             per[(sc, la, pages)] = ext
 
     # sizes of the region arms that are not buddy-able
@@ -200,9 +207,11 @@ def main_report(a: argparse.Namespace) -> None:
                         "rel_p50_ns": int(d["rel_p50"]) if int(d["rel_n"]) else None})
 
     rc = reclaim.collect(logs, a.reclaim_arms.split())
+    sz = sizes_mod.collect(logs, a.sizes.split(), a.size_arms.split())
     with open(os.path.join(outd, "results.json"), "w") as f:
         json.dump({"latency": latency, "hotpath": hotpath, "driver_api": drv,
-                   "reclaim": rc.recs, "device_arrival": rc.arrivals}, f, indent=1)
+                   "reclaim": rc.recs, "device_arrival": rc.arrivals,
+                   "size_alloc": sz.allocs, "size_switch": sz.switches}, f, indent=1)
         f.write("\n")
     zone_info: Dict[str, int] = {}
     zm = boots.get("zone_movable")
@@ -213,7 +222,8 @@ def main_report(a: argparse.Namespace) -> None:
                     "times": a.times, "arms_run": arms, "zone_info": zone_info,
                     "region_pages": region_pages, "reclaim_na": rc.na,
                     "reclaim_params": rc.rarm,
-                    "reclaim_use": {"%s %s" % k: v for k, v in rc.series.items()}})
+                    "reclaim_use": {"%s %s" % k: v for k, v in rc.series.items()},
+                    "size_na": sz.na})
     with open(os.path.join(outd, "details.json"), "w") as f:
         json.dump(details, f, indent=1, default=str)
         f.write("\n")
@@ -222,11 +232,14 @@ def main_report(a: argparse.Namespace) -> None:
     rplot = reclaim.make_plot(outd, rc.series)
     if rplot:
         plots["reclaim"] = rplot
+    for k, v in sizes_mod.make_plots(outd, sz).items():
+        plots["size-" + k] = v
     md = render_md(a, arms, per, na_arms, hot, det, util, plots,
-                   details.get("build_failed", {}), zone_info, drv, rc)
+                   details.get("build_failed", {}), zone_info, drv, rc, sz)
     with open(os.path.join(outd, "results.md"), "w") as f:
         f.write(md)
-    update_readme(top, a, arms, per, na_arms, hot, det, details.get("build_failed", {}), rc)
+    update_readme(top, a, arms, per, na_arms, hot, det, details.get("build_failed", {}), rc,
+                  sz)
 
 
 def main() -> None:
@@ -240,6 +253,8 @@ def main() -> None:
     p.add_argument("--logs", required=True)
     p.add_argument("--arms", required=True)
     p.add_argument("--reclaim-arms", default="")
+    p.add_argument("--sizes", default="")
+    p.add_argument("--size-arms", default=" ".join(sizes_mod.SIZE_ARMS))
     p.add_argument("--plan", default="full")
     p.add_argument("--rev", default="")
     p.add_argument("--times", default="")

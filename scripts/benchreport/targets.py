@@ -4,7 +4,7 @@ import os
 from typing import Any, Dict, List, Optional
 
 from .common import (ARM_ORDER, HOT_TESTS, Hot, MIB, PAGE, Per, SCENARIOS, Util, fmt_ns,
-                     fmt_size, sizes_of)
+                     fmt_size, fmt_work, sizes_of)
 
 def load_symbols(outd: str) -> Dict[str, Dict[str, int]]:
     """{function: {kernel: size}} from out/bench/hot-symbols.txt, if present."""
@@ -95,15 +95,19 @@ def comparisons(per: Per, na_arms: Dict[str, str], util: Util,
                         ms, mo = mig(sc, "sticky", pages), mig(sc, o, pages)
                         p50s, p50o = get(sc, "sticky", pages), get(sc, o, pages)
                         n = per[(sc, "sticky", pages)]["ok"]
+                        ws = fmt_work(per[(sc, "sticky", pages)].get("work"))
+                        wo = fmt_work(per[(sc, o, pages)].get("work"))
                         rows.append("%s %s vs %s: p99 %s vs %s (%+.1f%%, %s), p50 %s vs %s, "
-                                    "migrated per allocation %s vs %s" % (
+                                    "migrated per allocation %s vs %s%s%s" % (
                                         sc, fmt_size(pages * PAGE), o, fmt_ns(s_), fmt_ns(o_),
                                         (s_ / o_ - 1) * 100,
                                         "the slowest of %d samples" % n if n < 100
                                         else "%d samples" % n,
                                         fmt_ns(p50s), fmt_ns(p50o),
                                         "%.0f" % ms if ms is not None else "-",
-                                        "%.0f" % mo if mo is not None else "-"))
+                                        "%.0f" % mo if mo is not None else "-",
+                                        "; sticky: " + ws if ws else "",
+                                        "; %s: %s" % (o, wo) if wo else ""))
         if rows:
             out.append("sticky's misses, each with the work behind it: " + "; ".join(rows) + ".")
         sm = []

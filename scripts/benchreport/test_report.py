@@ -16,10 +16,10 @@ import tempfile
 import unittest
 from typing import List
 
-from . import reclaim
+from . import reclaim, sizes
 from .common import PAGE, SCENARIOS, Per
 from .parse import parse_log
-from .render import dated_notes, render_md
+from .render import dated_notes, readme_sizes, render_md
 from .report import Stored, load_stored
 from .targets import comparisons, load_symbols, published_refs, targets, workload_gap
 
@@ -179,7 +179,7 @@ class ResultsMd(unittest.TestCase):
         a = argparse.Namespace(command="make bench", rev="5a1ddc6e0230", plan="full",
                                times="build=84,runs=774,total=866", top=TOP, out=DATA)
         return render_md(a, s.arms, s.per, s.na_arms, s.hot, s.det, s.util, {},
-                         s.build_failed, s.zone_info, s.drv, s.rc)
+                         s.build_failed, s.zone_info, s.drv, s.rc, s.sz)
 
     def test_sections(self) -> None:
         md = self.render(stored())
@@ -199,6 +199,18 @@ class ResultsMd(unittest.TestCase):
         # every dated note names its date and the run
         for head in re.findall(r"^### .*$", notes, re.M):
             self.assertRegex(head, r"^### \d{4}-\d\d-\d\d, make bench at [0-9a-f]{7}")
+
+    def test_single_sample_p99_counted(self) -> None:
+        s = stored()
+        few = {(arm, p) for (_, arm, p), r in s.per.items() if 0 < r["ok"] < 100}
+        every = {(arm, p) for (_, arm, p) in s.per}
+        self.assertIn("that is so in this run for %d of the %d sizes and arms measured" %
+                      (len(few), len(every)), self.render(s))
+        per = copy.deepcopy(s.per)
+        k = next(k for k, r in per.items() if r["ok"] >= 100 and (k[1], k[2]) not in few)
+        per[k]["ok"] = 99
+        self.assertIn("for %d of the %d sizes" % (len(few) + 1, len(every)),
+                      self.render(s._replace(per=per)))
 
     def test_reclaim_stored(self) -> None:
         s = stored()
@@ -327,6 +339,160 @@ class ReclaimTargets(unittest.TestCase):
         self.assertEqual(rc.rarm["files"], "512")
 
 
+def size_log(d: str, size: str, arm: str, idle: int, occ: int, mig: int = 0,
+             switch: str = "", end: bool = True, idle_n: int = 3) -> None:
+    """A bench-size-<size>-<arm> boot log with the lines the guest prints:
+    p50, p99 and max differ (the report takes p50), and a LAT line of
+    another size comes first (the report takes the region's only)."""
+    pages = sizes.size_mb(size) * 256
+    with open(os.path.join(d, "bench-size-%s-%s.log" % (size, arm)), "w") as f:
+        f.write("[    0.000000] Command line: console=ttyS0 cmasticky.plan=size "
+                "cmasticky.guest=%dM\n" % (2 * sizes.size_mb(size) + 512))
+        f.write("BENCH: ARM arm=%s base_pfn=1 pages=%d mode=sticky\n" % (arm, pages))
+        f.write("BENCH: LAT scenario=idle arm=%s pages=1 n=9 ok=9 p50=1 p99=2 max=3 "
+                "fail_max=0 rel_n=9 migrated=0 oom=0\n" % arm)
+        f.write("BENCH: LAT scenario=idle arm=%s pages=%d n=%d ok=%d p50=%d p99=%d max=%d "
+                "fail_max=0 rel_n=3 migrated=0 oom=0\n" % (arm, pages, idle_n, idle_n, idle,
+                                                          idle + 1, idle + 2))
+        f.write("BENCH: FILL scenario=occupied arm=%s pages=%d inside=1 region=1 "
+                "share_ppm=990000 natural_ppm=1\n" % (arm, pages))
+        ok = 1 if occ else 0
+        f.write("BENCH: LAT scenario=occupied arm=%s pages=%d n=1 ok=%d p50=%d p99=%d max=%d "
+                "fail_max=%d rel_n=%d migrated=%d oom=0\n" % (
+                    arm, pages, ok, occ, occ + 1, occ + 2, 0 if ok else 77, ok, mig))
+        f.write(switch)
+        if end:
+            f.write(parse_marker_end())
+
+
+def parse_marker_end() -> str:
+    from .parse import MARK
+    return MARK["MARK_END"] + "0\n"
+
+
+class Sizes(unittest.TestCase):
+    """Cost against size: records from the boots' lines, growth computed."""
+
+    def run_sizes(self, occ_1g: int = 144000, switch_1g: int = 4000,
+                  idle_n_64: int = 3) -> sizes.Sizes:
+        with tempfile.TemporaryDirectory() as d:
+            for sz, k in [("64M", 1), ("256M", 4), ("1G", 16)]:
+                size_log(d, sz, "migrate_cma", 1000 * k, 9000 * k if sz != "1G" else occ_1g,
+                         mig=100 * k, idle_n=idle_n_64 if sz == "64M" else 3)
+                sw = ("BENCH: SWITCH scenario=idle arm=sticky pages=%d ok=1 us=%d irqoff_us=7 "
+                      "revacated=0 migrated=0 lru_before=0 free_after=%d\n"
+                      "BENCH: SWITCHBACK scenario=idle arm=sticky pages=%d ok=1 us=5 "
+                      "irqoff_us=1\n"
+                      "BENCH: FILL scenario=occupied arm=sticky pages=switch share_ppm=500000\n"
+                      % (k * 16384, 10 * k, k * 16384, k * 16384))
+                if sz == "256M":    # refused, and the back switch then failed
+                    sw += ("BENCH: SWITCH scenario=occupied arm=sticky pages=%d ok=0 "
+                           "lru_before=3 mode=sticky\n"
+                           "BENCH: SWITCHBACK scenario=occupied arm=sticky pages=%d ok=0 "
+                           "mode=sticky\n" % (k * 16384, k * 16384))
+                else:
+                    sw += ("BENCH: SWITCH scenario=occupied arm=sticky pages=%d ok=1 us=%d "
+                           "irqoff_us=9 revacated=0 migrated=%d lru_before=3 free_after=%d\n"
+                           "BENCH: SWITCHBACK scenario=occupied arm=sticky pages=%d ok=1 us= "
+                           "irqoff_us=\n" % (
+                               k * 16384, switch_1g if sz == "1G" else 250 * k, 60 * k,
+                               k * 16384, k * 16384))
+                size_log(d, sz, "sticky", 900 * k, 8000 * k, switch=sw)
+            size_log(d, "1G", "exclusive", 500, 500, end=False)
+            with open(os.path.join(d, "bench-size-64M-exclusive.log"), "w") as f:
+                f.write("BENCH: NA scenario=idle arm=exclusive pages=9 reason=driver error 5\n"
+                        "BENCH: NA arm=exclusive reason=area missing\n" + parse_marker_end())
+            return sizes.collect(d, ["64M", "256M", "1G"], ["migrate_cma", "sticky",
+                                                            "exclusive"])
+
+    def test_collect(self) -> None:
+        s = self.run_sizes()
+        self.assertEqual(s.na, {
+            "size-64M-exclusive": "n/a: area missing",
+            "size-256M-exclusive": "not run (no log)",
+            "size-1G-exclusive": "boot failed or timed out "
+                                 "(see out/logs/bench-size-1G-exclusive.log)"})
+        r = sizes.find(s.allocs, size_mb=256, arm="migrate_cma", scenario="occupied")
+        self.assertEqual((r["ns"], r["max_ns"], r["migrated"], r["guest_mb"], r["pages"],
+                          r["occupied_pct"]), (36000, 36002, 400, 1024, 65536, 99.0))
+        # only the region's size: not the 1-page line before it
+        self.assertEqual(len([x for x in s.allocs if x["arm"] == "sticky"]), 6)
+        w = sizes.find(s.switches, size_mb=1024, scenario="occupied")
+        self.assertEqual((w["ns"], w["irqoff_ns"], w["migrated"], w["free_after"],
+                          w["occupied_pct"], w["back_ok"], w["back_ns"]),
+                         (4000000, 9000, 960, 262144, 50.0, 1, None))
+        r = sizes.find(s.switches, size_mb=256, scenario="occupied")
+        self.assertEqual((r["ok"], r["ns"], r["migrated"], r["lru_before"], r["back_ok"]),
+                         (0, None, None, 3, 0))
+        self.assertEqual(sizes.find(s.switches, size_mb=64, scenario="idle")["back_ns"], 5000)
+
+    def test_growth_follows_numbers(self) -> None:
+        s = self.run_sizes()
+        line = line_of(sizes.lines(s), "whole-region allocation, migrate_cma, idle")
+        # 1 us, 4 us, 16 us at 64 MiB, 256 MiB, 1 GiB: slope 1
+        self.assertIn("1.0 us at 64 MiB to 16.0 us at 1 GiB: 16.0x for 16x the size (log-log "
+                      "slope 1.00 over 3 sizes: in proportion to the size)", line)
+        self.assertEqual(round(sizes.slope([(1, 1), (4, 16), (16, 256)]), 6), 2.0)
+        self.assertIsNone(sizes.slope([(4, 1), (4, 2)]))
+        self.assertIsNone(sizes.growth([(1024, 5), (1024, 7)]))
+        line = line_of(sizes.lines(s), "whole-region allocation, migrate_cma, occupied")
+        self.assertIn("144.0 us at 1 GiB: 16.0x for 16x the size (log-log slope 1.00", line)
+        s2 = self.run_sizes(occ_1g=9000 * 64)
+        line = line_of(sizes.lines(s2), "whole-region allocation, migrate_cma, occupied")
+        self.assertIn("faster than in proportion", line)
+        s3 = self.run_sizes(occ_1g=0)
+        line = line_of(sizes.lines(s3), "whole-region allocation, migrate_cma, occupied")
+        self.assertIn("failed at 1 GiB", line)
+        self.assertIn("4.0x for 4x", line)
+        line = line_of(sizes.lines(s), "whole-region allocation, exclusive, idle")
+        self.assertIn("not measured at two sizes", line)
+        line = line_of(sizes.lines(s), "sticky -> exclusive switch, occupied")
+        self.assertIn("refused at 256 MiB", line)
+        self.assertIn("pages migrated 60 at 64 MiB, 960 at 1 GiB", line)
+        line = line_of(sizes.lines(self.run_sizes(switch_1g=250)),
+                       "sticky -> exclusive switch, occupied")
+        self.assertIn("less than in proportion", line)
+
+    def test_render(self) -> None:
+        s = self.run_sizes(idle_n_64=2)
+        out: List[str] = []
+        sizes.render(out.append, s, {"alloc": "size-alloc.png", "switch": ""})
+        md = "\n".join(out)
+        self.assertIn("| 1 GiB | 2560 MiB | migrate_cma | 16.0 us | 144.0 us | 99.0% | 1600 |",
+                      md)
+        # a budget that cut the idle attempts is marked
+        self.assertIn("| 64 MiB | 640 MiB | migrate_cma | 1.0 us (2 of 3 attempts) | 9.0 us |",
+                      md)
+        self.assertIn("| 256 MiB | occupied | 3 | 50.0% | refused | - | - | - | failed |", md)
+        self.assertIn("| 1 GiB | occupied | 3 | 50.0% | 4.00 ms | 9.0 us | 960 | 262144 | - |",
+                      md)
+        self.assertIn("![whole-region allocation against region size](size-alloc.png)", md)
+        self.assertNotIn("switch against region size", md)
+        for t in sizes.lines(s):
+            self.assertIn("- " + t, md)
+        out = []
+        sizes.render(out.append, sizes.Sizes([], [], {}), {})
+        self.assertEqual(out, [])
+
+    def test_readme(self) -> None:
+        s = self.run_sizes()
+        out: List[str] = []
+        readme_sizes(out.append, s)
+        md = "\n".join(out)
+        self.assertIn("| region | exclusive | sticky | migrate_cma | sticky -> exclusive |", md)
+        self.assertIn("| 1 GiB | 500 ns / 500 ns | 14.4 us / 128.0 us | 16.0 us / 144.0 us "
+                      "(1600) | 160.0 us / 4.00 ms (960) |", md)
+        self.assertIn("| 256 MiB | - / - | 3.6 us / 32.0 us | 4.0 us / 36.0 us (400) | "
+                      "40.0 us / refused |", md)
+        # the n/a lines are list items after a blank line, not table rows
+        table_end = md.index("| 1 GiB |")
+        rest = md[table_end:].split("\n")
+        self.assertEqual(rest[1], "")
+        self.assertIn("- `size-256M-exclusive`: not run (no log).", rest)
+        for t in sizes.lines(s):
+            self.assertIn("- " + t, rest)
+
+
 class Parse(unittest.TestCase):
     def test_parse_log(self) -> None:
         with tempfile.NamedTemporaryFile("w", suffix=".log", delete=False) as f:
@@ -345,6 +511,37 @@ class Parse(unittest.TestCase):
         self.assertEqual(r["workload"], {"mb": 640, "ns": 123, "failed": "mmap"})
         self.assertFalse(r["end"])
         self.assertIsNone(parse_log(path))
+
+    def test_work_in_sticky_misses(self) -> None:
+        s = stored()
+        per = copy.deepcopy(s.per)
+        st, mc = per[("occupied", "sticky", 1)], per[("occupied", "migrate_cma", 1)]
+        st["p99_ns"] = mc["p99_ns"] + 1
+        # cma_alloc()'s retries are not counted (-1): not reported
+        w = dict(w_n=256, p99_mig=3, p99_fail=1, p99_retry=-1, max_mig=9, max_fail=2,
+                 max_retry=-1, tail_n=3, tail_mig100=433, tail_fail100=100, tail_retry100=-100,
+                 body_n=253, body_mig100=70, body_fail100=0, body_retry100=-100)
+        st["work"] = w
+        line = line_of(comparisons(per, s.na_arms, s.util, s.zone_info, s.hot, {}),
+                       "sticky's misses, each with the work behind it")
+        self.assertIn("; sticky: pages migrated system-wide while it ran: the p99 sample 3 "
+                      "(1 failed), the slowest 9 (2 failed); on average 4.33 (1.00 failed) at "
+                      "or above p99, 0.70 (0.00 failed) below", line)
+        self.assertNotIn("retries", line)
+        w["p99_mig"] = 5
+        line = line_of(comparisons(per, s.na_arms, s.util, s.zone_info, s.hot, {}),
+                       "sticky's misses, each with the work behind it")
+        self.assertIn("the p99 sample 5 (1 failed)", line)
+        # the contig loop counts its retries
+        w.update(p99_retry=2, max_retry=4, tail_retry100=250, body_retry100=0)
+        line = line_of(comparisons(per, s.na_arms, s.util, s.zone_info, s.hot, {}),
+                       "sticky's misses, each with the work behind it")
+        self.assertIn("the p99 sample 5 (1 failed, 2 busy retries), the slowest 9 (2 failed, 4 "
+                      "busy retries); on average 4.33 (1.00 failed, 2.50 busy retries)", line)
+        st["work"] = None
+        line = line_of(comparisons(per, s.na_arms, s.util, s.zone_info, s.hot, {}),
+                       "sticky's misses, each with the work behind it")
+        self.assertNotIn("p99 sample", line)
 
     def test_stored_sizes(self) -> None:
         per = stored().per
