@@ -203,7 +203,7 @@ def render(w: Callable[[str], None], s: Sizes, plots: Dict[str, str]) -> None:
       "fewer are marked); `occupied`: after the filler (`benchmem filler`) has filled the "
       "region with movable anonymous and tmpfs pages (one attempt; `occupied share` is the "
       "share of the region's pages it held).  `migrated`: pgmigrate_success over the "
-      "allocation.  An exclusive region lends nothing, so its `occupied` is its idle case "
+      "allocation (idle: over the attempts, all of them).  An exclusive region lends nothing, so its `occupied` is its idle case "
       "again.\n")
     for name, why in sorted(s.na.items()):
         w("- `%s`: **%s**" % (name, why))
@@ -212,7 +212,8 @@ def render(w: Callable[[str], None], s: Sizes, plots: Dict[str, str]) -> None:
     sizes = sorted({r["size_mb"] for r in s.allocs} | {r["size_mb"] for r in s.switches})
     if s.allocs:
         w("### The whole region in one allocation\n")
-        w("| region | guest | arm | idle | occupied | occupied share | migrated (occupied) |")
+        w("| region | guest | arm | idle | occupied | occupied share | migrated idle / "
+          "occupied |")
         w("| ---: | ---: | --- | ---: | ---: | ---: | ---: |")
         for mb in sizes:
             for arm in SIZE_ARMS:
@@ -225,7 +226,8 @@ def render(w: Callable[[str], None], s: Sizes, plots: Dict[str, str]) -> None:
                     fmt_mb(mb), fmt_mb(g) if g else "-", arm, cell(i, 3), cell(o, 1),
                     "%.1f%%" % o["occupied_pct"] if o and o["occupied_pct"] is not None
                     else "-",
-                    o["migrated"] if o and o["migrated"] is not None else "-"))
+                    "%s / %s" % (num(i["migrated"] if i else None),
+                                 num(o["migrated"] if o else None))))
         w("")
         if plots.get("alloc"):
             w("![whole-region allocation against region size](%s)\n" % plots["alloc"])
@@ -293,7 +295,7 @@ def make_plots(outd: str, s: Sizes) -> Dict[str, str]:
             if pts:
                 series.append(("%s, %s" % (what, sc), pts,
                                "dt 1" if sc == "idle" else "dt 2"))
-    if series and plot(outd, "size-switch", series, "the sticky region's switch"):
+    if series and plot(outd, "size-switch", series, "the sticky -> exclusive switch"):
         plots["switch"] = "size-switch.png"
     return plots
 
@@ -307,16 +309,20 @@ def plot(outd: str, name: str, series: List[Tuple[str, List[Tuple[object, object
             for x, y in pts:
                 f.write("%d %d\n" % (x, y))
             f.write("\n\n")
-    cmds = ", ".join("'%s' index %d using 1:($2/1e6) with linespoints lw 2 %s title '%s'" %
-                     (data, i, dt, t) for i, (t, _, dt) in enumerate(series))
+    def q(x: str) -> str:
+        """A gnuplot single-quoted string (a quote in it doubled)."""
+        return "'" + x.replace("'", "''") + "'"
+    cmds = ", ".join("%s index %d using 1:($2/1e6) with linespoints lw 2 %s title %s" %
+                     (q(data), i, dt, q(t)) for i, (t, _, dt) in enumerate(series))
     script = """set terminal pngcairo size 1000,560 noenhanced
-set output '%s'
-set title 'cma-sticky: %s against region size (guest-instruction time)'
+set output %s
+set title %s
 set xlabel 'region size (MiB)'
 set ylabel 'time (ms)'
 set logscale xy
 set key outside right
 set grid
 plot %s
-""" % (os.path.join(outd, name + ".png"), what, cmds)
+""" % (q(os.path.join(outd, name + ".png")),
+       q("cma-sticky: %s against region size (guest-instruction time)" % what), cmds)
     return run_gnuplot(script, "the %s plot" % name)
