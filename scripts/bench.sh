@@ -74,6 +74,26 @@ size) RECLAIM_ARMS= ;;
 '') ;;
 *) die "BENCH_ONLY: '$ONLY' is not reclaim or size" ;;
 esac
+
+# size_mem 64M: the size boots' guest memory, in MiB (twice the region
+# plus 512 MiB)
+size_mem() {
+	local n=${1%[MG]}
+	[[ $1 =~ ^[1-9][0-9]{0,5}[MG]$ ]] ||
+		die "BENCH_SIZES: '$1' is not a size in M or G (64M, 1G)"
+	[ "${1: -1}" = G ] && n=$((n * 1024))
+	[ "$n" -ge 16 ] || die "BENCH_SIZES: '$1' is below 16M"
+	echo "$((2 * n + 512))M"
+}
+# checked before anything is built; two names of one size are one boot
+seen=
+for sz in $SIZES; do
+	m=$(size_mem "$sz") || exit 1
+	case " $seen " in
+	*" $m "*) die "BENCH_SIZES: '$sz' names a size already listed" ;;
+	esac
+	seen="$seen $m"
+done
 NICE=(nice -n "${BENCH_NICE:-19}")
 mkdir -p "$B/logs"
 t_start=$(date +%s)
@@ -226,23 +246,15 @@ arm_cmdline() {	# arm_cmdline ARM [REGION_SIZE]
 	esac
 }
 
-# size_mem 64M: the size boots' guest memory, in MiB (twice the region
-# plus 512 MiB)
-size_mem() {
-	local n=${1%[MG]}
-	[[ $1 =~ ^[1-9][0-9]{0,5}[MG]$ ]] ||
-		die "BENCH_SIZES: '$1' is not a size in M or G (64M, 1G)"
-	[ "${1: -1}" = G ] && n=$((n * 1024))
-	[ "$n" -ge 16 ] || die "BENCH_SIZES: '$1' is below 16M"
-	echo "$((2 * n + 512))M"
-}
-for sz in $SIZES; do size_mem "$sz" >/dev/null; done
 
 # boot NAME KERNEL "ARGS" TIMEOUT [SCENARIO [MEM]]: log in out/logs/NAME.log,
 # host times of the BENCH lines in out/bench/logs/NAME.wall; the reclaim
 # scenario gets the disks
 boot() {
 	local name=$1 kernel=$2 args=$3 tmo=$4 sc=${5:-bench} mem=${6:-1G} rc=0 qx=$QEXTRA
+	local plan="cmasticky.plan=$PLAN "
+	# a boot with a plan of its own (the size boots) gets that one only
+	[[ $args == *cmasticky.plan=* ]] && plan=
 	[ "$sc" = reclaim ] && qx="$QEXTRA $RDRIVES"
 	local logf=$OUT/logs/$name.log wall=$B/logs/$name.wall
 	rm -f "$logf" "$wall"
@@ -251,7 +263,7 @@ boot() {
 	MEM=$mem SMP=1 ACCEL=tcg QEMU_EXTRA="$qx" \
 		"${NICE[@]}" "$TOP/scripts/boot.sh" "$name" \
 		"$B/build-$kernel/arch/x86/boot/bzImage" "$B/initramfs.cpio" \
-		"tsc=reliable norandmaps cmasticky.scenario=$sc cmasticky.plan=$PLAN $args" \
+		"tsc=reliable norandmaps cmasticky.scenario=$sc $plan$args" \
 		"$tmo" || rc=$?
 	touch "$wall.done"
 	wait "$wpid" || true
@@ -298,6 +310,7 @@ if [ "$ONLY" != reclaim ] && [ "$ONLY" != size ] && [ "$DET" = 1 ]; then
 fi
 
 t_r0=$(date +%s)
+[ "${#jobs_list[@]}" -gt 0 ] || die "bench: nothing to boot (BENCH_ONLY=$ONLY, BENCH_SIZES='$SIZES')"
 log "bench: ${#jobs_list[@]} boots, $PAR at a time"
 running=0
 for j in "${jobs_list[@]}"; do
@@ -320,6 +333,7 @@ t_runs=$(( $(date +%s) - t_r0 ))
 python3 "$TOP/scripts/bench_report.py" report --top "$TOP" --out "$B" --logs "$OUT/logs" \
 	--arms "$ARMS" --reclaim-arms "$RECLAIM_ARMS" --sizes "$SIZES" \
 	--size-arms "$SIZE_ARMS" --plan "$PLAN" --rev "$rev" \
+	--readme "$([ -z "$ONLY" ] && echo 1 || echo 0)" \
 	--times "build=$t_build,runs=$t_runs,total=$(( $(date +%s) - t_start ))" \
 	--command "$( (env | grep -E '^BENCH_[A-Z]+=' | sort | tr '\n' ' '
 		       if [ -n "${MAKELEVEL:-}" ]; then echo make bench

@@ -306,7 +306,11 @@ switch_log() {
 	dmesg | sed -n "s/.*cma_region: $area: now $1 (\([0-9]*\) us, IRQs off at most \([0-9]*\) us).*/\1 \2/p" |
 		tail -n 1
 }
-switch_stat() { sed -n "s/^$1 //p" "/sys/kernel/mm/cma/$area/switch_stats"; }
+switch_stat() {	# a counter of switch_stats, 0 if it has none
+	local v
+	v=$(sed -n "s/^$1 //p" "/sys/kernel/mm/cma/$area/switch_stats")
+	echo "${v:-0}"
+}
 # switched MODE N0: the region is in MODE and its switch count is N0 + 1,
 # so the last "now MODE" line of the kernel is this switch's
 switched() {
@@ -321,6 +325,11 @@ measure_switch() {
 	if [ "$sc" = occupied ]; then
 		fill
 		say "FILL scenario=$sc arm=$arm pages=switch $FILL_ST"
+		case $FILL_ST in
+		*failed*)	# not occupied: no result
+			say "SWITCH scenario=$sc arm=$arm pages=$count ok=0 fill_failed=1"
+			return 0 ;;
+		esac
 	fi
 	lru=$(/bin/benchmem lru "$base" "$count")
 	n0=$(switch_stat switches) r0=$(switch_stat revacated) m0=$(vm pgmigrate_success)

@@ -118,12 +118,30 @@ def targets(recs: List[Rec], na: Dict[str, str]) -> List[str]:
             return None
         return r["elapsed_ns"]
 
+    def unlike(a: str, b: str) -> str:
+        """Why two boots' runs are not comparable, or "": one of them scanned
+        no page for reclaim while the other did (another regime, not a
+        difference the arms made; a boot-to-boot matter, see the notes)."""
+        ra, rb = find(recs, a), find(recs, b)
+        if not ra or not rb:
+            return ""
+        sa = ra["pgscan_kswapd"] + ra["pgscan_direct"]
+        sb = rb["pgscan_kswapd"] + rb["pgscan_direct"]
+        if (sa == 0) == (sb == 0):
+            return ""
+        return "%s's boot scanned %d pages for reclaim, %s's %d" % (a, sa, b, sb)
+
     def cmp_line(what: str, a: str, b: str, strict: bool) -> None:
         x, y = el(a), el(b)
         if x is None or y is None:
             out.append("reclaim, %s: not measured (%s)." % (
                 what, "; ".join("%s: %s" % (k, na.get(k, "no whole run")) for k in (a, b)
                                 if el(k) is None)))
+            return
+        apart = unlike(a, b)
+        if apart:
+            out.append("reclaim, %s: **not comparable** (%s against %s, %s; %s)." % (
+                what, fmt_ns(x), fmt_ns(y), pct(x, y), apart))
             return
         ok = x < y if strict else x <= y
         out.append("reclaim, %s: %s (%s against %s, %s)%s." % (
@@ -136,9 +154,12 @@ def targets(recs: List[Rec], na: Dict[str, str]) -> List[str]:
     det_sw = (" (the two boots of %s: pswpout %d and %d)" % (DET_OF, m["pswpout"], dt["pswpout"])
               if m and dt else "")
     if s and m:
+        apart = unlike("sticky", "migrate_cma")
         out.append("reclaim, sticky swaps fewer pages out than migrate_cma: %s (pswpout %d "
-                   "against %d)%s." % ("**met**" if s["pswpout"] < m["pswpout"] else
-                                       "**missed**", s["pswpout"], m["pswpout"], det_sw))
+                   "against %d%s)%s." % (
+                       "**not comparable**" if apart else
+                       "**met**" if s["pswpout"] < m["pswpout"] else "**missed**",
+                       s["pswpout"], m["pswpout"], "; " + apart if apart else "", det_sw))
     else:
         out.append("reclaim, sticky swaps fewer pages out than migrate_cma: not measured.")
     z = find(recs, "zone_movable")

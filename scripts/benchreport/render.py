@@ -43,8 +43,8 @@ def render_drv(w: Callable[[str], None], drv: Optional[List[Dict[str, Any]]]) ->
         s = by[("cmasleep", p)]
         if d["p50_ns"] and s["p50_ns"]:
             w("- %d page%s: GFP_ATOMIC p50 %s, GFP_KERNEL p50 %s (%s); p99 %s against %s." % (
-                p, "" if p == 1 else "s", fmt_ns(d["p50_ns"]), fmt_ns(s["p50_ns"]), ratio(d["p50_ns"], s["p50_ns"]),
-                fmt_ns(d["p99_ns"]), fmt_ns(s["p99_ns"])))
+                p, "" if p == 1 else "s", fmt_ns(d["p50_ns"]), fmt_ns(s["p50_ns"]),
+                ratio(d["p50_ns"], s["p50_ns"]), fmt_ns(d["p99_ns"]), fmt_ns(s["p99_ns"])))
     b, u = by.get(("bulk256", 256)), by.get(("buddy256", 256))
     if b and u and b["p50_ns"] and u["p50_ns"]:
         w("- 256 order-0 pages: cma_alloc_bulk() p50 %s, 256 alloc_pages() p50 %s: the bulk "
@@ -391,8 +391,9 @@ def update_readme(top: str, a: Any, arms: List[str], per: Per, na_arms: Dict[str
 def readme_sizes(w: Callable[[str], None], sz: sizes_mod.Sizes) -> None:
     """The README's table of cost against size, and how each cost grows."""
     w("Cost against size (guest: twice the region plus 512 MiB): the whole region in one "
-      "allocation, idle / occupied (pages migrated), and the sticky region's switch to "
-      "exclusive, idle / occupied (pages migrated):\n")
+      "allocation, idle (median) / occupied (pages migrated system-wide; an exclusive "
+      "region has no occupied case), and the sticky region's switch to exclusive, "
+      "idle / occupied (pages migrated):\n")
     mbs = sorted({r["size_mb"] for r in sz.allocs} | {r["size_mb"] for r in sz.switches})
     arms = [a for a in sizes_mod.SIZE_ARMS if any(r["arm"] == a for r in sz.allocs)]
     w("| region | " + " | ".join(arms) + " | sticky -> exclusive |")
@@ -409,7 +410,8 @@ def readme_sizes(w: Callable[[str], None], sz: sizes_mod.Sizes) -> None:
         o = sizes_mod.find(sz.switches, size_mb=mb, scenario="occupied")
 
         def sw(r: Optional[Dict[str, Any]]) -> str:
-            return "-" if not r else fmt_ns(r["ns"]) if r["ok"] else "refused"
+            return ("-" if not r else fmt_ns(r["ns"]) if r["ok"] else
+                    "not filled" if r.get("fill_failed") else "refused")
         cells.append("%s / %s%s" % (sw(i), sw(o), " (%d)" % o["migrated"]
                                     if o and o["ok"] and o["migrated"] else ""))
         w("| %s | %s |" % (sizes_mod.fmt_mb(mb), " | ".join(cells)))

@@ -238,8 +238,10 @@ def main_report(a: argparse.Namespace) -> None:
                    details.get("build_failed", {}), zone_info, drv, rc, sz)
     with open(os.path.join(outd, "results.md"), "w") as f:
         f.write(md)
-    update_readme(top, a, arms, per, na_arms, hot, det, details.get("build_failed", {}), rc,
-                  sz)
+    # a partial run (BENCH_ONLY) would publish the other boots' old logs as its own
+    if a.readme:
+        update_readme(top, a, arms, per, na_arms, hot, det, details.get("build_failed", {}),
+                      rc, sz)
 
 
 def main() -> None:
@@ -259,4 +261,6 @@ def main() -> None:
     p.add_argument("--rev", default="")
     p.add_argument("--times", default="")
     p.add_argument("--command", default="make bench")
+    p.add_argument("--readme", type=int, default=1,
+                   help="0: leave the README's benchmark section as it is")
     main_report(p.parse_args())

@@ -7,8 +7,9 @@ Records, from their logs:
   size_switch  one per size and scenario: the sticky region's switch to
                exclusive (the kernel's own time) and back, with the pages
                it vacated and migrated
-How each grows with the size is computed from them (a least-squares slope
-of log time against log size: 1 is in proportion to the size).
+How each grows with the size is computed from them (the exponent k of
+time ~ size^k between each two sizes measured: 1 is in proportion to the
+size).
 """
 import math
 import os
@@ -71,13 +72,22 @@ def collect(logs: str, sizes: List[str], arms: List[str]) -> Sizes:
                     na[name] = "n/a: " + line.split("reason=", 1)[1]
             if not r["end"] and name not in na:
                 na[name] = "boot failed or timed out (see out/logs/bench-%s.log)" % name
-            guest = guest_of(path)
             pages = int(r["arm"]["pages"]) if r["arm"] else None
+            # a region of another size than asked (the zone_movable arm's
+            # pageblock-aligned part excepted) is no point of this size
+            if (pages is not None and name not in na and
+                    not (arm == "zone_movable" or pages == mb * 256)):
+                na[name] = "the region has %d pages, not the %d of %s" % (pages, mb * 256, size)
+            if name in na:
+                continue    # a boot that did not run whole is no result
+            guest = guest_of(path)
             fills = {f.get("scenario"): f for f in r["fill"] if f.get("pages") != "switch"}
             for d in r["lat"]:
                 if pages is None or int(d["pages"]) != pages:
                     continue
                 ok, sc = int(d["ok"]), d["scenario"]
+                if arm == "exclusive" and sc != "idle":
+                    continue    # nothing movable enters it: its idle case again
                 f = fills.get(sc, {})
                 allocs.append({
                     "size_mb": mb, "guest_mb": guest, "arm": arm, "scenario": sc,
@@ -100,7 +110,7 @@ def collect(logs: str, sizes: List[str], arms: List[str]) -> Sizes:
                 f = sfill.get(sc, {})
                 switches.append({
                     "size_mb": mb, "guest_mb": guest, "scenario": sc, "pages": int(d["pages"]),
-                    "ok": ok,
+                    "ok": ok, "fill_failed": int(d.get("fill_failed", 0)),
                     "ns": int(d["us"]) * 1000 if ok and d.get("us", "").isdigit() else None,
                     "irqoff_ns": (int(d["irqoff_us"]) * 1000
                                   if ok and d.get("irqoff_us", "").isdigit() else None),
@@ -118,33 +128,34 @@ def collect(logs: str, sizes: List[str], arms: List[str]) -> Sizes:
     return Sizes(allocs, switches, na)
 
 
-def slope(points: List[Tuple[float, float]]) -> Optional[float]:
-    """Least-squares slope of log(y) against log(x); None below two sizes."""
-    pts = [(math.log(x), math.log(y)) for x, y in points if x > 0 and y and y > 0]
-    if len({x for x, _ in pts}) < 2:
+def slope(a: Tuple[float, float], b: Tuple[float, float]) -> Optional[float]:
+    """The exponent k of time ~ size^k between two (size, time) points."""
+    if a[0] <= 0 or b[0] <= 0 or a[0] == b[0] or not a[1] or not b[1]:
         return None
-    mx = sum(x for x, _ in pts) / len(pts)
-    my = sum(y for _, y in pts) / len(pts)
-    return (sum((x - mx) * (y - my) for x, y in pts) /
-            sum((x - mx) ** 2 for x, _ in pts))
+    return math.log(b[1] / a[1]) / math.log(b[0] / a[0])
+
+
+def how(k: float) -> str:
+    return ("in proportion to the size" if 0.9 <= k <= 1.1 else
+            "less than in proportion to the size" if k < 0.9 else
+            "faster than in proportion to the size")
 
 
 def growth(points: List[Tuple[int, Optional[int]]]) -> Optional[str]:
     """How a time grows from the smallest to the largest size it was measured
-    at, computed: the factor against the size's, and the log-log slope."""
-    pts = sorted((s, t) for s, t in points if t)
+    at, computed: the factor against the size's, and the exponent of each
+    step between two sizes measured (1: in proportion to the size)."""
+    pts = sorted({s: t for s, t in points if t}.items())
     if len(pts) < 2:
         return None
     (s0, t0), (s1, t1) = pts[0], pts[-1]
-    k = slope([(float(s), float(t)) for s, t in pts])
-    if k is None or s1 == s0:
-        return None
-    how = ("in proportion to the size" if 0.9 <= k <= 1.1 else
-           "less than in proportion to the size" if k < 0.9 else
-           "faster than in proportion to the size")
-    return ("%s at %s to %s at %s: %.1fx for %.0fx the size (log-log slope %.2f over %d "
-            "sizes: %s)" % (fmt_ns(t0), fmt_mb(s0), fmt_ns(t1), fmt_mb(s1), t1 / t0, s1 / s0,
-                            k, len(pts), how))
+    steps = []
+    for a, b in zip(pts, pts[1:]):
+        k = slope(a, b)
+        assert k is not None
+        steps.append("%.2f from %s to %s (%s)" % (k, fmt_mb(a[0]), fmt_mb(b[0]), how(k)))
+    return ("%s at %s to %s at %s: %.1fx for %.0fx the size; exponent %s" % (
+        fmt_ns(t0), fmt_mb(s0), fmt_ns(t1), fmt_mb(s1), t1 / t0, s1 / s0, ", ".join(steps)))
 
 
 def fmt_mb(mb: int) -> str:
@@ -179,7 +190,8 @@ def lines(s: Sizes) -> List[str]:
         if not rs:
             continue
         g = growth([(r["size_mb"], r["ns"]) for r in rs])
-        failed = sorted(r["size_mb"] for r in rs if not r["ok"])
+        failed = sorted(r["size_mb"] for r in rs if not r["ok"] and not r.get("fill_failed"))
+        unfilled = sorted(r["size_mb"] for r in rs if r.get("fill_failed"))
         txt = "sticky -> exclusive switch, %s: %s" % (sc, g if g else
                                                        "not measured at two sizes")
         mig = [(r["size_mb"], r["migrated"]) for r in rs if r["ok"] and r["migrated"]]
@@ -188,6 +200,9 @@ def lines(s: Sizes) -> List[str]:
                 "%d at %s" % (m, fmt_mb(sz)) for sz, m in sorted(mig))
         if failed:
             txt += "; refused at %s" % ", ".join(fmt_mb(m) for m in failed)
+        if unfilled:
+            txt += "; not measured at %s (the filler failed)" % ", ".join(
+                fmt_mb(m) for m in unfilled)
         out.append(txt + ".")
     return out
 
@@ -198,13 +213,16 @@ def render(w: Callable[[str], None], s: Sizes, plots: Dict[str, str]) -> None:
         return
     w("## Cost against size\n")
     w("One boot per region size and arm, the guest's memory twice the region plus 512 MiB "
-      "(sized so that what the filler puts in the region has room outside it).  `idle`: "
-      "the region as booted (up to 3 attempts within the size's time budget, the median; "
-      "fewer are marked); `occupied`: after the filler (`benchmem filler`) has filled the "
-      "region with movable anonymous and tmpfs pages (one attempt; `occupied share` is the "
-      "share of the region's pages it held).  `migrated`: pgmigrate_success over the "
-      "allocation (idle: over the attempts, all of them).  An exclusive region lends nothing, so its `occupied` is its idle case "
-      "again.\n")
+      "(sized so that what the filler puts in the region has room outside it; so the "
+      "memory outside the region grows with it, 4x for 16x).  `idle`: up to 3 attempts "
+      "within the size's time budget (fewer are marked), the median; the first meets the "
+      "region as booted, the others the region its predecessor released; `idle slowest` "
+      "is the slowest of them.  `occupied`: one attempt after the filler (`benchmem "
+      "filler`) has filled the region with movable anonymous and tmpfs pages (`occupied "
+      "share`: the share of the region's pages it held; it differs between arms).  "
+      "`migrated`: pgmigrate_success, system-wide, over the allocations (idle: over all "
+      "attempts).  An exclusive region lends nothing: it has no `occupied` case.  A boot "
+      "that did not run whole is no result.\n")
     for name, why in sorted(s.na.items()):
         w("- `%s`: **%s**" % (name, why))
     if s.na:
@@ -212,9 +230,9 @@ def render(w: Callable[[str], None], s: Sizes, plots: Dict[str, str]) -> None:
     sizes = sorted({r["size_mb"] for r in s.allocs} | {r["size_mb"] for r in s.switches})
     if s.allocs:
         w("### The whole region in one allocation\n")
-        w("| region | guest | arm | idle | occupied | occupied share | migrated idle / "
-          "occupied |")
-        w("| ---: | ---: | --- | ---: | ---: | ---: | ---: |")
+        w("| region | guest | arm | idle | idle slowest | occupied | occupied share | "
+          "migrated idle / occupied |")
+        w("| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |")
         for mb in sizes:
             for arm in SIZE_ARMS:
                 i = find(s.allocs, size_mb=mb, arm=arm, scenario="idle")
@@ -222,8 +240,9 @@ def render(w: Callable[[str], None], s: Sizes, plots: Dict[str, str]) -> None:
                 if not i and not o:
                     continue
                 g = (i or o)["guest_mb"]
-                w("| %s | %s | %s | %s | %s | %s | %s |" % (
-                    fmt_mb(mb), fmt_mb(g) if g else "-", arm, cell(i, 3), cell(o, 1),
+                w("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                    fmt_mb(mb), fmt_mb(g) if g else "-", arm, cell(i, 3),
+                    fmt_ns(i["max_ns"]) if i and i["ok"] else "-", cell(o, 1),
                     "%.1f%%" % o["occupied_pct"] if o and o["occupied_pct"] is not None
                     else "-",
                     "%s / %s" % (num(i["migrated"] if i else None),
@@ -236,9 +255,10 @@ def render(w: Callable[[str], None], s: Sizes, plots: Dict[str, str]) -> None:
         w("Measured in the sticky boot after its allocations: the kernel's own time of "
           "`echo exclusive > mode` (its `now exclusive (N us, IRQs off at most M us)` line, "
           "taken only when the switch count went up by one), the pages migrated "
-          "(pgmigrate_success) and the region's free pages after it, then the switch back "
-          "to sticky.  `idle`: the region as the allocations left it (its pages on an LRU "
-          "list beside it); `occupied`: after the filler has filled it again.\n")
+          "system-wide while it ran (pgmigrate_success) and the region's free pages after "
+          "it, then the switch back to sticky.  `idle`: the region as the allocations left "
+          "it (its pages on an LRU list beside it); `occupied`: after the filler has filled "
+          "it again (a failed fill is no result).\n")
         w("| region | scenario | region pages on an LRU before | occupied share | to exclusive "
           "| IRQs off at most | migrated | free after | back to sticky |")
         w("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
@@ -246,7 +266,8 @@ def render(w: Callable[[str], None], s: Sizes, plots: Dict[str, str]) -> None:
             w("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
                 fmt_mb(r["size_mb"]), r["scenario"], num(r["lru_before"]),
                 "%.1f%%" % r["occupied_pct"] if r["occupied_pct"] is not None else "-",
-                fmt_ns(r["ns"]) if r["ok"] else "refused", fmt_ns(r["irqoff_ns"]),
+                fmt_ns(r["ns"]) if r["ok"] else
+                "not filled" if r.get("fill_failed") else "refused", fmt_ns(r["irqoff_ns"]),
                 num(r["migrated"]), num(r["free_after"]),
                 fmt_ns(r["back_ns"]) if r["back_ok"] else "failed"))
         w("")

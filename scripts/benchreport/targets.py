@@ -104,8 +104,7 @@ def comparisons(per: Per, na_arms: Dict[str, str], util: Util,
                                         "the slowest of %d samples" % n if n < 100
                                         else "%d samples" % n,
                                         fmt_ns(p50s), fmt_ns(p50o),
-                                        "%.0f" % ms if ms is not None else "-",
-                                        "%.0f" % mo if mo is not None else "-",
+                                        fmt_per(ms), fmt_per(mo),
                                         "; sticky: " + ws if ws else "",
                                         "; %s: %s" % (o, wo) if wo else ""))
         if rows:
@@ -146,6 +145,12 @@ def comparisons(per: Per, na_arms: Dict[str, str], util: Util,
                            fmt_ns(get("occupied", "zone_movable", 1, "p99_ns")),
                            len(le), len(both)))
     return out
+
+
+def fmt_per(x: Optional[float]) -> str:
+    """Pages per allocation: two decimals below 10, where rounding would hide
+    the difference between none and one."""
+    return "-" if x is None else "%.2f" % x if x < 10 else "%.0f" % x
 
 
 def _p99_over(per: Per, sc: str, arm: str, other: str, pages: int, factor: float) -> bool:

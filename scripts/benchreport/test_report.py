@@ -196,7 +196,8 @@ class ResultsMd(unittest.TestCase):
         items = [x for x in tgt.splitlines() if x.startswith("- ")]
         self.assertGreater(len(items), 5)
         for x in items:
-            self.assertRegex(x, r"\*\*(met|missed|closed|not closed)\*\*|not measured")
+            self.assertRegex(x, r"\*\*(met|missed|closed|not closed|not comparable)\*\*|"
+                                r"not measured")
         # every dated note names its date and the run
         for head in re.findall(r"^### .*$", notes, re.M):
             self.assertRegex(head, r"^### \d{4}-\d\d-\d\d, make bench at [0-9a-f]{7}")
@@ -234,8 +235,29 @@ class ResultsMd(unittest.TestCase):
         self.assertIn("## Reclaim: ZONE_CMA's scenario", md)
         st, zm = reclaim.find(s.rc.recs, "sticky"), reclaim.find(s.rc.recs, "zone_movable")
         line = line_of(md.splitlines(), "- reclaim, sticky at least as fast as zone_movable")
-        ok = st["elapsed_ns"] <= zm["elapsed_ns"]
-        self.assertIn("**met**" if ok else "**missed**", line)
+        scan = [r["pgscan_kswapd"] + r["pgscan_direct"] for r in (st, zm)]
+        if (scan[0] == 0) != (scan[1] == 0):
+            self.assertIn("**not comparable**", line)
+            self.assertIn("sticky's boot scanned %d pages for reclaim, zone_movable's %d" %
+                          tuple(scan), line)
+        else:
+            ok = st["elapsed_ns"] <= zm["elapsed_ns"]
+            self.assertIn("**met**" if ok else "**missed**", line)
+
+    def test_unlike_regimes(self) -> None:
+        s = stored()
+        recs = copy.deepcopy(s.rc.recs)
+        st, mc = reclaim.find(recs, "sticky"), reclaim.find(recs, "migrate_cma")
+        for r, scan in ((st, 10), (mc, 20)):
+            r["pgscan_kswapd"], r["pgscan_direct"] = scan, 0
+        line = line_of(reclaim.targets(recs, {}), "reclaim, sticky ahead of migrate_cma")
+        self.assertRegex(line, r"\*\*(met|missed)\*\*")
+        st["pgscan_kswapd"] = 0
+        line = line_of(reclaim.targets(recs, {}), "reclaim, sticky ahead of migrate_cma")
+        self.assertIn("**not comparable**", line)
+        self.assertIn("sticky's boot scanned 0 pages for reclaim, migrate_cma's 20", line)
+        line = line_of(reclaim.targets(recs, {}), "reclaim, sticky swaps fewer")
+        self.assertIn("**not comparable**", line)
 
     def test_render_follows_numbers(self) -> None:
         s = stored()
@@ -388,7 +410,7 @@ class Sizes(unittest.TestCase):
     """Cost against size: records from the boots' lines, growth computed."""
 
     def run_sizes(self, occ_1g: int = 144000, switch_1g: int = 4000,
-                  idle_n_64: int = 3) -> sizes.Sizes:
+                  idle_n_64: int = 3, unfilled: bool = False) -> sizes.Sizes:
         with tempfile.TemporaryDirectory() as d:
             for sz, k in [("64M", 1), ("256M", 4), ("1G", 16)]:
                 size_log(d, sz, "migrate_cma", 1000 * k, 9000 * k if sz != "1G" else occ_1g,
@@ -399,7 +421,12 @@ class Sizes(unittest.TestCase):
                       "irqoff_us=1\n"
                       "BENCH: FILL scenario=occupied arm=sticky pages=switch share_ppm=500000\n"
                       % (k * 16384, 10 * k, k * 16384, k * 16384))
-                if sz == "256M":    # refused, and the back switch then failed
+                if sz == "64M" and unfilled:
+                    sw = sw.split("BENCH: FILL scenario=occupied")[0] + (
+                        "BENCH: FILL scenario=occupied arm=sticky pages=switch status=failed\n"
+                        "BENCH: SWITCH scenario=occupied arm=sticky pages=16384 ok=0 "
+                        "fill_failed=1\n")
+                elif sz == "256M":    # refused, and the back switch then failed
                     sw += ("BENCH: SWITCH scenario=occupied arm=sticky pages=%d ok=0 "
                            "lru_before=3 mode=sticky\n"
                            "BENCH: SWITCHBACK scenario=occupied arm=sticky pages=%d ok=0 "
@@ -412,7 +439,9 @@ class Sizes(unittest.TestCase):
                                k * 16384, switch_1g if sz == "1G" else 250 * k, 60 * k,
                                k * 16384, k * 16384))
                 size_log(d, sz, "sticky", 900 * k, 8000 * k, switch=sw)
-            size_log(d, "1G", "exclusive", 500, 500, end=False)
+            size_log(d, "1G", "exclusive", 500, 500)
+            # timed out: no result, whatever it printed
+            size_log(d, "256M", "exclusive", 200, 200, end=False)
             with open(os.path.join(d, "bench-size-64M-exclusive.log"), "w") as f:
                 f.write("BENCH: NA scenario=idle arm=exclusive pages=9 reason=driver error 5\n"
                         "BENCH: NA arm=exclusive reason=area missing\n" + parse_marker_end())
@@ -423,9 +452,11 @@ class Sizes(unittest.TestCase):
         s = self.run_sizes()
         self.assertEqual(s.na, {
             "size-64M-exclusive": "n/a: area missing",
-            "size-256M-exclusive": "not run (no log)",
-            "size-1G-exclusive": "boot failed or timed out "
-                                 "(see out/logs/bench-size-1G-exclusive.log)"})
+            "size-256M-exclusive": "boot failed or timed out "
+                                   "(see out/logs/bench-size-256M-exclusive.log)"})
+        # the exclusive region: its idle case only, and none of the timed-out boot
+        self.assertEqual([(r["size_mb"], r["scenario"]) for r in s.allocs
+                          if r["arm"] == "exclusive"], [(1024, "idle")])
         r = sizes.find(s.allocs, size_mb=256, arm="migrate_cma", scenario="occupied")
         self.assertEqual((r["ns"], r["max_ns"], r["migrated"], r["guest_mb"], r["pages"],
                           r["occupied_pct"]), (36000, 36002, 400, 1024, 65536, 99.0))
@@ -443,17 +474,26 @@ class Sizes(unittest.TestCase):
     def test_growth_follows_numbers(self) -> None:
         s = self.run_sizes()
         line = line_of(sizes.lines(s), "whole-region allocation, migrate_cma, idle")
-        # 1 us, 4 us, 16 us at 64 MiB, 256 MiB, 1 GiB: slope 1
-        self.assertIn("1.0 us at 64 MiB to 16.0 us at 1 GiB: 16.0x for 16x the size (log-log "
-                      "slope 1.00 over 3 sizes: in proportion to the size)", line)
-        self.assertEqual(round(sizes.slope([(1, 1), (4, 16), (16, 256)]), 6), 2.0)
-        self.assertIsNone(sizes.slope([(4, 1), (4, 2)]))
+        # 1 us, 4 us, 16 us at 64 MiB, 256 MiB, 1 GiB: exponent 1 at each step
+        self.assertIn("1.0 us at 64 MiB to 16.0 us at 1 GiB: 16.0x for 16x the size; exponent "
+                      "1.00 from 64 MiB to 256 MiB (in proportion to the size), 1.00 from "
+                      "256 MiB to 1 GiB (in proportion to the size)", line)
+        self.assertEqual(round(sizes.slope((1, 1), (16, 256)), 6), 2.0)
+        self.assertIsNone(sizes.slope((4, 1), (4, 2)))
         self.assertIsNone(sizes.growth([(1024, 5), (1024, 7)]))
+        # uneven steps: each its own exponent, not one fit
+        self.assertIn("exponent 0.00 from 64 MiB to 128 MiB (less than in proportion to the "
+                      "size), 1.33 from 128 MiB to 1 GiB (faster than in proportion to the "
+                      "size)", sizes.growth([(64, 1000), (128, 1000), (1024, 16000)]))
+        self.assertEqual([sizes.how(k) for k in (0.89, 0.9, 1.1, 1.11)],
+                         ["less than in proportion to the size", "in proportion to the size",
+                          "in proportion to the size", "faster than in proportion to the size"])
         line = line_of(sizes.lines(s), "whole-region allocation, migrate_cma, occupied")
-        self.assertIn("144.0 us at 1 GiB: 16.0x for 16x the size (log-log slope 1.00", line)
+        self.assertIn("144.0 us at 1 GiB: 16.0x for 16x the size; exponent 1.00", line)
         s2 = self.run_sizes(occ_1g=9000 * 64)
         line = line_of(sizes.lines(s2), "whole-region allocation, migrate_cma, occupied")
-        self.assertIn("faster than in proportion", line)
+        self.assertIn("1.00 from 64 MiB to 256 MiB (in proportion to the size), 2.00 from "
+                      "256 MiB to 1 GiB (faster than in proportion", line)
         s3 = self.run_sizes(occ_1g=0)
         line = line_of(sizes.lines(s3), "whole-region allocation, migrate_cma, occupied")
         self.assertIn("failed at 1 GiB", line)
@@ -466,17 +506,27 @@ class Sizes(unittest.TestCase):
         line = line_of(sizes.lines(self.run_sizes(switch_1g=250)),
                        "sticky -> exclusive switch, occupied")
         self.assertIn("less than in proportion", line)
+        # a failed fill: no occupied switch at that size, and said so
+        s4 = self.run_sizes(unfilled=True)
+        line = line_of(sizes.lines(s4), "sticky -> exclusive switch, occupied")
+        self.assertIn("not measured at 64 MiB (the filler failed)", line)
+        self.assertIn("refused at 256 MiB;", line)
+        self.assertIn("not measured at two sizes", line)
+        out: List[str] = []
+        sizes.render(out.append, s4, {})
+        self.assertIn("| 64 MiB | occupied | - | - | not filled |", "\n".join(out))
 
     def test_render(self) -> None:
         s = self.run_sizes(idle_n_64=2)
         out: List[str] = []
         sizes.render(out.append, s, {"alloc": "size-alloc.png", "switch": ""})
         md = "\n".join(out)
-        self.assertIn("| 1 GiB | 2560 MiB | migrate_cma | 16.0 us | 144.0 us | 99.0% | 0 / 1600 |",
-                      md)
-        # a budget that cut the idle attempts is marked
-        self.assertIn("| 64 MiB | 640 MiB | migrate_cma | 1.0 us (2 of 3 attempts) | 9.0 us |",
-                      md)
+        self.assertIn("| 1 GiB | 2560 MiB | migrate_cma | 16.0 us | 16.0 us | 144.0 us | 99.0% | "
+                      "0 / 1600 |", md)
+        # a budget that cut the idle attempts is marked; the slowest is max
+        self.assertIn("| 64 MiB | 640 MiB | migrate_cma | 1.0 us (2 of 3 attempts) | 1.0 us | "
+                      "9.0 us |", md)
+        self.assertIn("| 1 GiB | 2560 MiB | exclusive | 500 ns | 502 ns | - | - | 0 / - |", md)
         self.assertIn("| 256 MiB | occupied | 3 | 50.0% | refused | - | - | - | failed |", md)
         self.assertIn("| 1 GiB | occupied | 3 | 50.0% | 4.00 ms | 9.0 us | 960 | 262144 | - |",
                       md)
@@ -487,6 +537,16 @@ class Sizes(unittest.TestCase):
         out = []
         sizes.render(out.append, sizes.Sizes([], [], {}), {})
         self.assertEqual(out, [])
+
+    def test_wrong_size(self) -> None:
+        with tempfile.TemporaryDirectory() as d:
+            size_log(d, "64M", "sticky", 5, 6)
+            os.rename(os.path.join(d, "bench-size-64M-sticky.log"),
+                      os.path.join(d, "bench-size-256M-sticky.log"))
+            s = sizes.collect(d, ["256M"], ["sticky"])
+        self.assertEqual(s.allocs, [])
+        self.assertEqual(s.na, {"size-256M-sticky": "the region has 16384 pages, not the "
+                                                    "65536 of 256M"})
 
     @unittest.skipUnless(shutil.which("gnuplot"), "no gnuplot")
     def test_plots(self) -> None:
@@ -506,7 +566,7 @@ class Sizes(unittest.TestCase):
         readme_sizes(out.append, s)
         md = "\n".join(out)
         self.assertIn("| region | exclusive | sticky | migrate_cma | sticky -> exclusive |", md)
-        self.assertIn("| 1 GiB | 500 ns / 500 ns | 14.4 us / 128.0 us | 16.0 us / 144.0 us "
+        self.assertIn("| 1 GiB | 500 ns / - | 14.4 us / 128.0 us | 16.0 us / 144.0 us "
                       "(1600) | 160.0 us / 4.00 ms (960) |", md)
         self.assertIn("| 256 MiB | - / - | 3.6 us / 32.0 us | 4.0 us / 36.0 us (400) | "
                       "40.0 us / refused |", md)
@@ -514,7 +574,7 @@ class Sizes(unittest.TestCase):
         table_end = md.index("| 1 GiB |")
         rest = md[table_end:].split("\n")
         self.assertEqual(rest[1], "")
-        self.assertIn("- `size-256M-exclusive`: not run (no log).", rest)
+        self.assertIn("- `size-64M-exclusive`: n/a: area missing.", rest)
         for t in sizes.lines(s):
             self.assertIn("- " + t, rest)
 
