@@ -212,17 +212,19 @@ def render(w: Callable[[str], None], s: Sizes, plots: Dict[str, str]) -> None:
     if not s.allocs and not s.switches and not s.na:
         return
     w("## Cost against size\n")
+    gs = sorted({(r["size_mb"], r["guest_mb"]) for r in s.allocs if r["guest_mb"]})
+    grows = ("; so the guest grows with the region too, %.1fx for %.0fx here" % (
+        gs[-1][1] / gs[0][1], gs[-1][0] / gs[0][0]) if len(gs) > 1 else "")
     w("One boot per region size and arm, the guest's memory twice the region plus 512 MiB "
-      "(sized so that what the filler puts in the region has room outside it; so the "
-      "memory outside the region grows with it, 4x for 16x).  `idle`: up to 3 attempts "
-      "within the size's time budget (fewer are marked), the median; the first meets the "
-      "region as booted, the others the region its predecessor released; `idle slowest` "
-      "is the slowest of them.  `occupied`: one attempt after the filler (`benchmem "
-      "filler`) has filled the region with movable anonymous and tmpfs pages (`occupied "
-      "share`: the share of the region's pages it held; it differs between arms).  "
-      "`migrated`: pgmigrate_success, system-wide, over the allocations (idle: over all "
-      "attempts).  An exclusive region lends nothing: it has no `occupied` case.  A boot "
-      "that did not run whole is no result.\n")
+      "(sized so that what the filler puts in the region has room outside it%s).  "
+      "`idle`: up to 3 attempts within the size's time budget (fewer are marked), the "
+      "median; the first meets the region as booted, the others the region its "
+      "predecessor released; `idle slowest` is the slowest of them.  `occupied`: one "
+      "attempt after the filler (`benchmem filler`) has filled the region with movable "
+      "anonymous and tmpfs pages (`occupied share`: the share of the region's pages it "
+      "held, per arm).  `migrated`: pgmigrate_success, system-wide, over "
+      "the allocations (idle: over all attempts).  An exclusive region lends nothing: it "
+      "has no `occupied` case.  A boot that did not run whole is no result.\n" % grows)
     for name, why in sorted(s.na.items()):
         w("- `%s`: **%s**" % (name, why))
     if s.na:

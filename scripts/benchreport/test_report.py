@@ -532,6 +532,7 @@ class Sizes(unittest.TestCase):
                       md)
         self.assertIn("![whole-region allocation against region size](size-alloc.png)", md)
         self.assertNotIn("switch against region size", md)
+        self.assertIn("so the guest grows with the region too, 4.0x for 16x here", md)
         for t in sizes.lines(s):
             self.assertIn("- " + t, md)
         out = []
